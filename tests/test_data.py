@@ -1,0 +1,59 @@
+"""lrlessons.data: the bundled digits by default, the real MNIST path tested offline."""
+import gzip
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from lrlessons import data
+
+
+def test_digits_fixed_split():
+    a, b = data.load(), data.load("digits")
+    assert (len(a.x_train), len(a.x_test)) == (1347, 450)
+    assert a.x_train.shape[1] == 64 and a.image_shape == (8, 8)
+    assert torch.equal(a.x_train, b.x_train) and torch.equal(a.y_test, b.y_test)
+    assert float(a.x_train.min()) == 0.0 and float(a.x_train.max()) == 1.0
+    assert sorted(a.y_test.unique().tolist()) == list(range(10))  # stratified
+    assert "1347 train / 450 test" in repr(a)
+
+
+def write_idx(path, array, gz=False):
+    """Write ``array`` in the IDX format MNIST ships in (big-endian header, raw uint8)."""
+    kind = 0x0803 if array.ndim == 3 else 0x0801
+    header = struct.pack(">I", kind) + b"".join(struct.pack(">I", d) for d in array.shape)
+    raw = header + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(raw) if gz else raw)
+
+
+@pytest.mark.parametrize("name, folder", [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")])
+def test_torchvision_path_reads_real_file_format_offline(tmp_path, name, folder):
+    raw = tmp_path / folder / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    images = {p: rng.integers(0, 256, size=(n, 28, 28)) for p, n in (("train", 6), ("t10k", 4))}
+    labels = {p: rng.integers(0, 10, size=len(images[p])) for p in images}
+    for p in images:
+        write_idx(raw / f"{p}-images-idx3-ubyte", images[p])
+        write_idx(raw / f"{p}-labels-idx1-ubyte", labels[p])
+    split = data.load(name, root=tmp_path)
+    assert split.x_train.shape == (6, 784) and split.x_test.shape == (4, 784)
+    np.testing.assert_allclose(split.x_train[2].numpy(), images["train"][2].reshape(-1) / 255.0,
+                               rtol=1e-6)
+    assert split.y_test.tolist() == labels["t10k"].tolist()
+    assert data.load(name, root=tmp_path, limit=3).x_train.shape == (3, 784)
+
+
+def test_missing_files_say_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"root=.*no mnist files.*digits"):
+        data.load("mnist", root=tmp_path)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(name="cifar10"), "name"),
+    (dict(name="mnist", limit=0), "limit"),
+])
+def test_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}=.*must be"):
+        data.load(**kwargs)
