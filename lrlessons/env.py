@@ -49,14 +49,14 @@ def versions() -> dict[str, str]:
     return found
 
 
-def setup(seed: int = 0, *, quiet: bool = False) -> dict[str, str]:
+def setup(seed: int = 0, *, quiet: bool = False) -> None:
     """Prepare a lesson: seeds, deterministic torch, the plot theme, a version report.
 
     - seeds Python, NumPy and torch with ``seed`` and fixes torch to one thread;
     - turns on torch's deterministic algorithms (``warn_only`` where an op has none);
     - sets the seaborn theme the course's figures use;
-    - prints (unless ``quiet``) and returns the versions of the main libraries
-      and the device.
+    - prints (unless ``quiet``) one line with the versions of the main libraries,
+      the device and the Keras backend (``report()`` returns them as a dict).
 
     Every lesson calls this in its setup cell.
     """
@@ -69,9 +69,13 @@ def setup(seed: int = 0, *, quiet: bool = False) -> dict[str, str]:
     sns.set_theme(context="notebook", style="whitegrid", palette="deep")
     matplotlib.rcParams.update({"figure.figsize": (7.0, 3.6), "figure.dpi": 80,
                                 "axes.titleweight": "bold", "legend.frameon": True})
-    report = versions()
-    report["device"] = device().type
-    report["keras backend"] = os.environ.get("KERAS_BACKEND", "unset")
     if not quiet:
-        print(" | ".join(f"{k} {v}" for k, v in report.items()))
-    return report
+        print(" | ".join(f"{k} {v}" for k, v in report().items()))
+
+
+def report() -> dict[str, str]:
+    """What ``setup()`` prints: library versions, the device and the Keras backend."""
+    found = versions()
+    found["device"] = device().type
+    found["keras backend"] = os.environ.get("KERAS_BACKEND", "unset")
+    return found

@@ -25,6 +25,7 @@ from lrlessons.env import THREADS, device as default_device
 from lrlessons.trace import _is_timm_style, _takes_metric
 
 INTERVALS = ("epoch", "step")
+CHECKPOINT_KEYS = frozenset({"epoch", "step", "model", "optimizer", "scheduler", "step_rows", "epoch_rows"})
 
 
 def make_model(features: int = 64, hidden: int = 128, classes: int = 10, seed: int = 0) -> nn.Module:
@@ -135,6 +136,10 @@ def train(
         raise bad_value("scheduler", scheduler, "None or a function optimizer -> scheduler", TypeError)
     if save_at is not None and not (isinstance(save_at, int) and 1 <= save_at <= epochs):
         raise bad_value("save_at", save_at, f"None or a whole number from 1 to epochs={epochs}")
+    if resume is not None and not (isinstance(resume, dict) and CHECKPOINT_KEYS <= set(resume)):
+        raise bad_value("resume", resume, "None or the checkpoint a run made with save_at "
+                        "(History.checkpoint), a dict with the keys " + ", ".join(sorted(CHECKPOINT_KEYS)),
+                        TypeError if not isinstance(resume, dict) else ValueError)
     split = data if isinstance(data, Split) else load(data)
     threads = torch.get_num_threads()
     torch.set_num_threads(THREADS)

@@ -73,6 +73,8 @@ def test_progress_bar_off_under_tests(capsys):
     (dict(optimizer=SGD, batch_size=0), "batch_size"),
     (dict(optimizer=SGD, data="imagenet"), "name"),
     (dict(optimizer=SGD, epochs=2, save_at=3), "save_at"),
+    (dict(optimizer=SGD, resume={"model": {}}), "resume"),
+    (dict(optimizer=SGD, resume="ckpt.pt"), "resume"),
 ])
 def test_bad_input(kwargs, name):
     with pytest.raises((ValueError, TypeError), match=f"^{name}=.*must be"):
