@@ -13,16 +13,22 @@ PYTEST := $(BIN)/python -m pytest
 
 .PHONY: lab test venv browser notebooks nav bench clean
 
-lab: venv ## set up (if needed) and open the course in JupyterLab, at lesson 00
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+lab: venv $(LAB_SETTINGS) ## set up (if needed) and open the course in JupyterLab, at lesson 00
 	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) \
 	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/00_start_here.ipynb
 
-test: venv browser ## set up (if needed), then every test: unit, property, browser, nbval
+test: venv $(LAB_SETTINGS) browser ## set up (if needed), then every test: unit, property, browser, nbval
 	LRLESSONS_PROGRESS=0 $(PYTEST) tests -n 2 -q
 	LRLESSONS_PROGRESS=0 $(PYTEST) --nbval notebooks -n 2 --dist loadfile -q \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 venv: $(STAMP)
+
+# JupyterLab without the news and update pop-ups (they would try to reach the internet)
+$(LAB_SETTINGS): tools/jupyterlab-overrides.json $(STAMP)
+	mkdir -p $(dir $@) && cp $< $@
 
 $(STAMP):
 	@if [ -d $(VENV) ]; then echo "== pinned requirements changed: rebuilding $(VENV)"; rm -rf $(VENV); fi

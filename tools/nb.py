@@ -165,9 +165,10 @@ def expected_readme() -> str:
 
 
 def write(nb: nbformat.NotebookNode, path: Path) -> None:
-    for c in nb.cells:
-        c.pop("id", None)
-    nb.nbformat, nb.nbformat_minor = 4, 4
+    """Write with stable cell ids (by position), so JupyterLab opens it unmodified."""
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"cell-{i:03d}"
+    nb.nbformat, nb.nbformat_minor = 4, 5
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
 
 
