@@ -49,6 +49,21 @@ def versions() -> dict[str, str]:
     return found
 
 
+def _deterministic() -> None:
+    """Turn on torch's deterministic algorithms, warning where an op has none.
+
+    ``torch.use_deterministic_algorithms`` also imports the compiler's settings to
+    make ``torch.compile`` deterministic, which costs seconds per lesson and which
+    the course never uses; the flag itself is one call into torch's core, made
+    directly when this torch has it.
+    """
+    core = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if core is None:  # another torch: take the public route
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    else:
+        core(True, warn_only=True)
+
+
 def setup(seed: int = 0, *, quiet: bool = False) -> None:
     """Prepare a lesson: seeds, deterministic torch, the plot theme, a version report.
 
@@ -61,7 +76,7 @@ def setup(seed: int = 0, *, quiet: bool = False) -> None:
     Every lesson calls this in its setup cell.
     """
     seed_everything(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    _deterministic()
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     import matplotlib
     import seaborn as sns

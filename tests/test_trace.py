@@ -95,6 +95,7 @@ def test_timm_scheduler_driven_like_timms_train_script(t_in_epochs):
         assert len(set(t.lr[:spe])) == spe  # moves every update
 
 
+@pytest.mark.filterwarnings("ignore:PlateauLRScheduler is deprecated:FutureWarning")
 def test_timm_plateau_and_step():
     t = lrlessons.trace(lambda o: StepLRScheduler(o, decay_t=2, decay_rate=0.5), epochs=6)
     assert t.lr.tolist() == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]

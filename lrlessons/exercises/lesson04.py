@@ -1,0 +1,577 @@
+"""Lesson 04's helpers and checkers: read a scheduler's source, verify its twin, check exercises.
+
+- ``show_source(name)`` puts the installed torch's code for a scheduler class (the
+  methods where its rule lives, docstrings left out) beside the course's twin from
+  ``lrlessons.reference``.
+- ``verify(name, ...)`` steps the real torch class, the twin and (where there is one)
+  the closed form from ``lrlessons.formulas`` on the same two param groups and reports
+  how far apart they are; the lesson asserts on the result.
+- ``composition_table()`` puts each class on an optimizer that another scheduler
+  already drives and tells, by experiment, whether the two multiply or one overwrites.
+- ``check_*`` are the exercise checkers (they print "Correct: ..." or "Not yet: ...").
+
+Used by lessons 04a and 04b.
+"""
+from __future__ import annotations
+
+import ast
+import html
+import inspect
+import math
+import re
+import textwrap
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.optim import lr_scheduler as torch_sched
+
+import lrlessons
+from lrlessons import formulas
+from lrlessons import reference as twin_sched
+from lrlessons._checks import bad_value, one_of
+from lrlessons.exercises import is_empty as _empty
+from lrlessons.exercises import verdict
+
+__all__ = ["CLASSES", "METHODS", "show_source", "source_of", "verify", "Verified", "plot_verified",
+           "composition_table",
+           "check_step_rule", "check_linear_multiplier", "check_cosine_rule", "check_composes"]
+
+#: The 15 scheduler classes the lesson walks through, in its order.
+CLASSES = ("LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+           "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+           "CyclicLR", "OneCycleLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau")
+
+#: Where each class keeps its rule: the methods the lesson shows.
+METHODS = {
+    "LRScheduler": ("step", "_update_lr"),
+    "LambdaLR": ("get_lr",), "MultiplicativeLR": ("get_lr",),
+    "StepLR": ("get_lr", "_get_closed_form_lr"), "MultiStepLR": ("get_lr", "_get_closed_form_lr"),
+    "ConstantLR": ("get_lr", "_get_closed_form_lr"), "LinearLR": ("get_lr", "_get_closed_form_lr"),
+    "ExponentialLR": ("get_lr", "_get_closed_form_lr"), "PolynomialLR": ("get_lr", "_get_closed_form_lr"),
+    "CosineAnnealingLR": ("get_lr", "_get_closed_form_lr"),
+    "CosineAnnealingWarmRestarts": ("step", "get_lr"),
+    "CyclicLR": ("get_lr",), "OneCycleLR": ("get_lr",),
+    "SequentialLR": ("step",), "ChainedScheduler": ("step",), "ReduceLROnPlateau": ("step", "_reduce_lr"),
+}
+
+_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def _snake(name: str) -> str:
+    return _SNAKE.sub("_", name).lower()
+
+
+def _strip_docstring(source: str) -> str:
+    """A method's source without its docstring (the lesson explains in its own words)."""
+    source = textwrap.dedent(source)
+    tree = ast.parse(source)
+    fn = tree.body[0]
+    first = fn.body[0] if fn.body else None
+    if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
+            and isinstance(first.value.value, str):
+        lines = source.splitlines()
+        del lines[first.lineno - 1:first.end_lineno]
+        source = "\n".join(lines)
+    return "\n".join(line for line in source.splitlines() if line.strip()) + "\n"
+
+
+def source_of(cls: type, method: str) -> str:
+    """The source of ``cls.method`` as defined on the class or its nearest base, without docstring."""
+    for klass in cls.__mro__:
+        if method in vars(klass):
+            return _strip_docstring(inspect.getsource(vars(klass)[method]))
+    raise bad_value("method", method, f"a method of {cls.__name__}")
+
+
+def _check_name(name: str) -> str:
+    return one_of("name", name, CLASSES + ("LRScheduler",))
+
+
+def show_source(name: str, methods: tuple[str, ...] | None = None) -> Any:
+    """Show torch's code for ``name`` beside the twin's (an HTML table of two columns).
+
+    The torch column is read live from the installed package with ``inspect.getsource``;
+    the twin column from ``lrlessons.reference``. Returns an ``IPython.display.HTML``.
+    """
+    from IPython.display import HTML
+
+    _check_name(name)
+    methods = METHODS[name] if methods is None else methods
+    torch_cls = getattr(torch_sched, name)
+    twin_cls = getattr(twin_sched, name)
+    rows = []
+    for method in methods:
+        left = html.escape(source_of(torch_cls, method))
+        right = html.escape(source_of(twin_cls, method)) if any(
+            method in vars(k) for k in twin_cls.__mro__) else "(no such method)"
+        rows.append(f"<tr><td style='vertical-align:top;text-align:left'><pre style='font-size:11px'>{left}</pre>"
+                    f"</td><td style='vertical-align:top;text-align:left'><pre style='font-size:11px'>{right}"
+                    "</pre></td></tr>")
+    head = (f"<tr><th style='text-align:left'>torch {torch.__version__.split('+')[0]}: {name}</th>"
+            f"<th style='text-align:left'>lrlessons.reference.{name}</th></tr>")
+    # a wide method scrolls sideways inside the output instead of overflowing it
+    return HTML(f"<div style='overflow-x:auto'><table>{head}{''.join(rows)}</table></div>")
+
+
+# ----------------------------------------------------------------------------- verify
+@dataclass
+class Verified:
+    """The outcome of ``verify``: the three curves and how far apart they are."""
+
+    name: str
+    torch: lrlessons.Trace
+    twin: lrlessons.Trace
+    formula: np.ndarray | None
+    twin_gap: float
+    formula_gap: float | None
+    momentum_gap: float
+
+    @property
+    def steps(self) -> int:
+        return len(self.torch)
+
+    def __str__(self) -> str:
+        # words rather than raw differences: a closed form's last bit may differ from one
+        # CPU's cos to another's, and the stored output must not
+        groups = self.torch.lrs.shape[1]
+        twin = "identical" if self.twin_gap == 0 else f"max |diff| {self.twin_gap:.1e}"
+        text = f"{self.name}: {self.steps} steps x {groups} param groups | twin vs torch: {twin}"
+        if self.formula is None:
+            return text + " | no closed form"
+        if self.formula_gap <= 1e-12:
+            return text + " | closed form vs torch: within 1e-12"
+        return text + f" | closed form vs torch: max |diff| {self.formula_gap:.1e}"
+
+
+def _formula_for(name: str, kwargs: dict, t: np.ndarray, base_lrs: tuple[float, ...]) -> np.ndarray | None:
+    fn = getattr(formulas, _snake(name), None)
+    if fn is None:
+        return None
+    if name in ("CyclicLR", "OneCycleLR"):  # their lr does not start from the group's lr;
+        # a list argument gives one value per param group, as in the constructor
+        return np.column_stack([fn(t, **{k: v[g] if isinstance(v, (list, tuple)) else v
+                                         for k, v in kwargs.items()}) for g in range(len(base_lrs))])
+    return np.column_stack([fn(t, base, **kwargs) for base in base_lrs])
+
+
+def verify(name: str, steps: int = 60, *, build: Callable | None = None, metrics: Any = None,
+           lrs: tuple[float, ...] = (0.1, 0.05), optimizer: str = "sgd", **kwargs: Any) -> Verified:
+    """Step torch's ``name``, its twin and its closed form; return how far apart they are.
+
+    Args:
+        name: the class name, e.g. ``"StepLR"``.
+        steps: how many scheduler steps to record.
+        build: for wrappers, a function ``(module, optimizer) -> scheduler`` that builds it
+            from ``module`` (torch's lr_scheduler or lrlessons.reference) so both sides
+            get the same recipe; otherwise the class is built with ``**kwargs``.
+        metrics: for ReduceLROnPlateau, one metric per step.
+        lrs: the starting lr of each param group (two groups by default).
+        optimizer: ``"sgd"`` (momentum 0.9) or ``"adam"``.
+        kwargs: the constructor's arguments (also passed to the closed form).
+    """
+    _check_name(name)
+    if name == "LRScheduler":
+        raise bad_value("name", name, "a concrete scheduler class (LRScheduler is the base)")
+
+    def maker(module):
+        if build is not None:
+            return lambda opt: build(module, opt)
+        return lambda opt: getattr(module, name)(opt, **kwargs)
+
+    real = lrlessons.trace(maker(torch_sched), steps, metrics=metrics, lrs=lrs, optimizer=optimizer,
+                           label=f"torch {name}")
+    ours = lrlessons.trace(maker(twin_sched), steps, metrics=metrics, lrs=lrs, optimizer=optimizer,
+                           label=f"twin {name}")
+    closed = None if build is not None or metrics is not None else \
+        _formula_for(name, kwargs, np.arange(steps), tuple(lrs))
+    twin_gap = float(np.abs(real.lrs - ours.lrs).max())
+    formula_gap = None if closed is None else float(np.abs(real.lrs - closed).max())
+    moms = np.nan_to_num(real.momenta) - np.nan_to_num(ours.momenta)
+    return Verified(name, real, ours, closed, twin_gap, formula_gap, float(np.abs(moms).max()))
+
+
+def plot_verified(result: Verified, ax: Any = None, *, log: bool = False, title: str | None = None) -> Any:
+    """Draw a ``verify`` result: torch's lr per group (lines), the twin (dots), the closed form (dashes)."""
+    import matplotlib.pyplot as plt
+
+    if not isinstance(result, Verified):
+        raise bad_value("result", result, "the Verified object verify() returns", TypeError)
+    if ax is None:
+        _, ax = plt.subplots()
+    t = result.torch.steps
+    for g in range(result.torch.lrs.shape[1]):
+        line, = ax.plot(t, result.torch.lrs[:, g], lw=2, alpha=0.6, label=f"torch, group {g}")
+        ax.plot(t, result.twin.lrs[:, g], "o", ms=2.5, color=line.get_color(), label=f"twin, group {g}")
+        if result.formula is not None:
+            ax.plot(t, result.formula[:, g], "--", lw=1, color="black", alpha=0.8,
+                    label="closed form" if g == 0 else None)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("scheduler steps taken (t)")
+    ax.set_ylabel("learning rate")
+    ax.set_title(title or result.name)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never over a curve
+    return ax
+
+
+# ----------------------------------------------------------------------------- composition
+_PARTNER = "ExponentialLR(gamma=0.9)"
+
+
+def _compose_case(name: str) -> Callable:
+    cases = {
+        "LambdaLR": lambda m, o: m.LambdaLR(o, lambda t: 1 / (1 + 0.1 * t)),
+        "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, lambda t: 0.95),
+        "StepLR": lambda m, o: m.StepLR(o, step_size=4, gamma=0.5),
+        "MultiStepLR": lambda m, o: m.MultiStepLR(o, milestones=[3, 7], gamma=0.5),
+        "ConstantLR": lambda m, o: m.ConstantLR(o, factor=0.5, total_iters=4),
+        "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.25, total_iters=8),
+        "ExponentialLR": lambda m, o: m.ExponentialLR(o, gamma=0.8),
+        "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=20, power=2.0),
+        "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=20),
+        "CosineAnnealingLR, eta_min=0.01": lambda m, o: m.CosineAnnealingLR(o, T_max=20, eta_min=0.01),
+        "CosineAnnealingLR, past T_max=4": lambda m, o: m.CosineAnnealingLR(o, T_max=4),
+        "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=5),
+        "CyclicLR": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3),
+        "OneCycleLR": lambda m, o: m.OneCycleLR(o, max_lr=0.1, total_steps=12),
+        "ReduceLROnPlateau": lambda m, o: m.ReduceLROnPlateau(o, factor=0.5, patience=1),
+    }
+    return cases[name]
+
+
+def _run_pair(module, name: str, partner_first: bool, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alone, partner alone, both) lr curves for one class next to ExponentialLR(0.9)."""
+    make = _compose_case(name)
+    plateau = name == "ReduceLROnPlateau"
+
+    def run(use_self: bool, use_partner: bool) -> np.ndarray:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+        partner = module.ExponentialLR(opt, gamma=0.9) if use_partner else None
+        me = make(module, opt) if use_self else None
+        order = [partner, me] if partner_first else [me, partner]
+        out = []
+        for i in range(steps):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            for s in order:
+                if s is None:
+                    continue
+                if s is me and plateau:
+                    s.step(1.0)  # a metric that never improves: reduce every other step
+                else:
+                    s.step()
+        return np.array(out)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run(True, False), run(False, True), run(True, True)
+
+
+ONE_FACTOR = "own curve x 0.9"
+
+
+def _verdict(alone: np.ndarray, partner: np.ndarray, both: np.ndarray) -> str:
+    """Compare from step 1 on (step 0 is what the constructors wrote)."""
+    alone, partner, both = alone[1:], partner[1:], both[1:]
+    if np.allclose(both, alone * partner / 0.1, rtol=1e-9, atol=1e-15):
+        return "multiplies"
+    if np.allclose(both, alone, rtol=1e-9, atol=1e-15):
+        return "overwrites"
+    if np.allclose(both, alone * 0.9, rtol=1e-9, atol=1e-15):
+        return ONE_FACTOR
+    return "neither"
+
+
+def composition_table(steps: int = 12, module: Any = torch_sched) -> pd.DataFrame:
+    """Which classes multiply with another scheduler on the same optimizer, and which overwrite it.
+
+    For each class, an optimizer with lr 0.1 is driven by ``ExponentialLR(gamma=0.9)``
+    and the class together, both stepped once per step, in both orders. The run is
+    compared with the two schedulers alone, from step 1 on: "multiplies" when the lr is
+    the product of the two factors, "overwrites" when it is the class's own curve (the
+    partner's effect is lost), "own curve x 0.9" when the partner's last step is all
+    that survives, "neither" otherwise. Used by lesson 04b.
+    """
+    rows = []
+    names = [n for n in CLASSES if n not in ("SequentialLR", "ChainedScheduler")]
+    at = names.index("CosineAnnealingLR") + 1
+    names[at:at] = ["CosineAnnealingLR, eta_min=0.01", "CosineAnnealingLR, past T_max=4"]
+    for name in names:
+        row = {"class": name}
+        for first, col in ((True, "stepped after the partner"), (False, "stepped before the partner")):
+            row[col] = _verdict(*_run_pair(module, name, first, steps))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("class")
+
+
+# ----------------------------------------------------------------------------- checkers
+_EMPTY_RULE = ("returned None: replace the ... in the cell above with code that returns the new lr, "
+               "and run it again.")
+
+
+class _BadAnswer(Exception):
+    """A learner's function failed or returned something unusable; the message says how."""
+
+
+def _curve_from_rule(rule: Callable, start: float, steps: int, *, nudge: dict[int, float] | None = None,
+                     **kw) -> list[float]:
+    """Run a learner's update rule from lr ``start`` for ``steps`` entries (t = 0 is ``start``).
+
+    ``nudge`` multiplies the lr right after step t (what another scheduler on the same
+    optimizer would do). Raises ``_BadAnswer`` with a plain message when the rule fails.
+    """
+    lrs, lr = [], start
+    for t in range(steps):
+        if t > 0:
+            try:
+                with np.errstate(all="ignore"):  # a NumPy 0/0 becomes nan, which the checker explains
+                    lr = rule(lr, t, **kw)
+            except ZeroDivisionError:
+                raise
+            except Exception as exc:  # the learner's code may fail in any way
+                raise _BadAnswer(f"your rule raised {type(exc).__name__} at t={t}: {exc}") from None
+            if lr is None or lr is Ellipsis:
+                raise _BadAnswer("your rule " + _EMPTY_RULE)
+            if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
+                raise _BadAnswer(f"your rule must return the new lr as a number; at t={t} it returned "
+                                 f"{type(lr).__name__}.")
+            lr = float(lr) * (nudge or {}).get(t, 1.0)
+        lrs.append(float(lr))
+    return lrs
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+
+
+def _first_diff(got: Any, want: Any, what: str) -> str:
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    i = int(np.argmin(np.isclose(got, want, rtol=1e-9, atol=1e-12)))
+    return f"{what} first differs from torch at t={i}: got {got[i]:.6g}, expected {want[i]:.6g}."
+
+
+def _diagnose(got: list[float], wrong: dict[str, Callable], start: float, steps: int, **kw) -> str | None:
+    """The hint of the first known wrong rule whose curve ``got`` reproduces, if any."""
+    for hint, bad_rule in wrong.items():
+        if _same(got, _curve_from_rule(bad_rule, start, steps, **kw)):
+            return hint
+    return None
+
+
+_NUDGE = {5: 0.5}  # what another scheduler on the optimizer might do: halve the lr after step 5
+
+
+def _torch_with_nudge(make: Callable, steps: int, nudge: dict[int, float]) -> np.ndarray:
+    """torch's lrs from lr 0.1, multiplying the lr by ``nudge[t]`` right after step t."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = make(opt)
+    out = [opt.param_groups[0]["lr"]]
+    for t in range(1, steps):
+        opt.step()
+        sched.step()
+        opt.param_groups[0]["lr"] *= nudge.get(t, 1.0)
+        out.append(opt.param_groups[0]["lr"])
+    return np.array(out)
+
+
+_STEP = dict(step_size=7, gamma=0.5)
+_STEP_WRONG = {
+    "your rule multiplies at every step: StepLR multiplies only when t is a multiple of step_size.":
+        lambda lr, t, step_size, gamma: lr * gamma,
+    "your rule never changes the lr: multiply by gamma when t % step_size == 0.":
+        lambda lr, t, step_size, gamma: lr,
+    "your rule decays one step too early: t is the number of steps taken, and StepLR multiplies when "
+    "t % step_size == 0.":
+        lambda lr, t, step_size, gamma: lr * gamma if (t + 1) % step_size == 0 else lr,
+    "your rule decays one step too late: t is the number of steps taken, and StepLR multiplies when "
+    "t % step_size == 0.":
+        lambda lr, t, step_size, gamma: lr * gamma if t > 1 and (t - 1) % step_size == 0 else lr,
+    "your rule multiplies the lr it is given by gamma ** (t // step_size), the closed form's factor, so the "
+    "decays pile up: the rule starts from the current lr and needs only one gamma, at multiples of step_size.":
+        lambda lr, t, step_size, gamma: lr * gamma ** (t // step_size),
+}
+
+
+def check_step_rule(rule: Callable | None) -> Any:
+    """Exercise 1 (04a): ``rule(lr, t, step_size, gamma)`` -> next lr, StepLR's update rule.
+
+    Runs it for 50 steps from lr 0.1 with step_size=7, gamma=0.5 and compares with torch,
+    on a clean run and on one where something else halves the lr after step 5 (which
+    only a rule that starts from the lr it is given follows); recognises the usual slips
+    (every step, off by one, the closed form's factor).
+    """
+    if _empty(rule) or not callable(rule):
+        return verdict(False, "", "define rule(lr, t, step_size, gamma) returning the lr after step t.")
+    try:
+        got = _curve_from_rule(rule, 0.1, 50, **_STEP)
+        nudged = _curve_from_rule(rule, 0.1, 50, nudge=_NUDGE, **_STEP)
+    except ZeroDivisionError as exc:
+        return verdict(False, "", f"your rule raised ZeroDivisionError: {exc}")
+    except _BadAnswer as exc:
+        return verdict(False, "", str(exc))
+    want = _torch_with_nudge(lambda o: torch_sched.StepLR(o, **_STEP), 50, {})
+    if not _same(got, want):
+        hint = _diagnose(got, _STEP_WRONG, 0.1, 50, **_STEP)
+        return verdict(False, "", hint or _first_diff(got, want, "the lr your rule gives"))
+    want = _torch_with_nudge(lambda o: torch_sched.StepLR(o, **_STEP), 50, _NUDGE)
+    if not _same(nudged, want):
+        return verdict(False, "", "your rule follows torch on a clean run but ignores the lr it is given: when "
+                       "something else halves the lr after step 5, torch's StepLR keeps the halved lr. Compute "
+                       "the new lr from lr.")
+    return verdict(True, "all 50 lrs match torch's StepLR(step_size=7, gamma=0.5), also when something "
+                   "else halves the lr midway.", "")
+
+
+_LINEAR_SETTINGS = ((1 / 3, 1.0, 5), (0.1, 0.9, 12), (1.0, 0.2, 7))
+
+
+def _line(k: float, s: float, e: float, n: int) -> float:
+    return s + (e - s) * k / n
+
+
+_LINEAR_WRONG = {
+    "that is the line's value at t (the factor of the base lr), not the multiplier: divide it by the "
+    "value at t - 1.": lambda t, s, e, n: _line(t, s, e, n),
+    "your ratio is upside down: the multiplier takes the lr at t - 1 to the lr at t, line(t) / line(t - 1).":
+        lambda t, s, e, n: _line(t - 1, s, e, n) / _line(t, s, e, n),
+    "that is the increment line(t) - line(t - 1); the multiplier is the ratio line(t) / line(t - 1).":
+        lambda t, s, e, n: _line(t, s, e, n) - _line(t - 1, s, e, n),
+    "off by one step: at step t the lr goes from line(t - 1) to line(t).":
+        lambda t, s, e, n: _line(t + 1, s, e, n) / _line(t, s, e, n),
+}
+
+
+def check_linear_multiplier(multiplier: Callable | None) -> Any:
+    """Exercise 2 (04a): ``multiplier(t, start_factor, end_factor, total_iters)``, LinearLR's ratio.
+
+    The ratio lr(t) / lr(t-1) of torch's LinearLR for 1 <= t <= total_iters, on three settings
+    (rising, rising from a small start, and falling).
+    """
+    if _empty(multiplier) or not callable(multiplier):
+        return verdict(False, "", "define multiplier(t, start_factor, end_factor, total_iters).")
+    for s, e, n in _LINEAR_SETTINGS:
+        real = lrlessons.trace(lambda o: torch_sched.LinearLR(o, start_factor=s, end_factor=e, total_iters=n),
+                               n + 1, lrs=(1.0,)).lr
+        ratio = real[1:] / real[:-1]
+        got = []
+        for t in range(1, n + 1):
+            try:
+                value = multiplier(t, s, e, n)
+            except Exception as exc:  # the learner's code may fail in any way
+                return verdict(False, "", f"your multiplier raised {type(exc).__name__} at t={t}: {exc}")
+            if value is None or value is Ellipsis:
+                return verdict(False, "", "your multiplier returned None: replace the ... with code that "
+                               "returns a number, and run the cell again.")
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                return verdict(False, "", f"your multiplier should return a number; at t={t} it returned "
+                               f"{type(value).__name__}.")
+            got.append(float(value))
+        if not _same(got, ratio):
+            for hint, bad in _LINEAR_WRONG.items():
+                if _same(got, [bad(t, s, e, n) for t in range(1, n + 1)]):
+                    return verdict(False, "", hint)
+            i = int(np.argmin(np.isclose(got, ratio, rtol=1e-9, atol=1e-12)))
+            return verdict(False, "", f"with start_factor={s:.3g}, end_factor={e}, total_iters={n}, "
+                           f"t={i + 1}: got {got[i]:.6g}, expected {ratio[i]:.6g}.")
+    return verdict(True, "your multiplier reproduces torch's LinearLR ratio on three settings.", "")
+
+
+_COS = dict(base_lr=0.1, T_max=10, eta_min=0.001)
+_COS_STEPS = 32  # t = 0..31: includes the steps just after the minima at t = 10 and t = 30
+
+
+def _cos(t: float, base_lr: float, T_max: int, eta_min: float) -> float:
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / T_max)) / 2
+
+
+def _cos_ratio(t: int, T_max: int) -> float:
+    return (1 + math.cos(math.pi * t / T_max)) / (1 + math.cos(math.pi * (t - 1) / T_max))
+
+
+def _after_minimum(t: int, T_max: int) -> bool:
+    return (t - 1 - T_max) % (2 * T_max) == 0
+
+
+_COS_WRONG = {
+    "your rule scales the whole lr; torch scales lr - eta_min and adds eta_min back.":
+        lambda lr, t, base_lr, T_max, eta_min:
+            lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2 if _after_minimum(t, T_max)
+            else lr * _cos_ratio(t, T_max),
+    "your rule restarts at base_lr after the minimum; torch does not restart there, it adds the first "
+    "step of the climb back: (base_lr - eta_min) * (1 - cos(pi / T_max)) / 2.":
+        lambda lr, t, base_lr, T_max, eta_min:
+            base_lr if _after_minimum(t, T_max) else eta_min + (lr - eta_min) * _cos_ratio(t, T_max),
+    "your rule stays at eta_min after the minimum; torch climbs back: it adds "
+    "(base_lr - eta_min) * (1 - cos(pi / T_max)) / 2 to the current lr at that step.":
+        lambda lr, t, base_lr, T_max, eta_min:
+            lr if _after_minimum(t, T_max) else eta_min + (lr - eta_min) * _cos_ratio(t, T_max),
+}
+
+
+def check_cosine_rule(rule: Callable | None) -> Any:
+    """Exercise (04b): ``rule(lr, t, base_lr, T_max, eta_min)`` -> CosineAnnealingLR's next lr.
+
+    Two runs against torch, T_max=10, eta_min=0.001, t = 0..31 (through the step after
+    each of the first two minima, t = 11 and t = 31): a clean one, and one where something else halves the lr after step 5 (as
+    another scheduler would), which only a rule that starts from the current lr follows.
+    """
+    if _empty(rule) or not callable(rule):
+        return verdict(False, "", "define rule(lr, t, base_lr, T_max, eta_min).")
+    zero = ("your rule divides by zero: the step just after a minimum needs its own case (the ratio's "
+            "denominator 1 + cos(pi (t - 1) / T_max) is 0 there).")
+    try:
+        got = _curve_from_rule(rule, 0.1, _COS_STEPS, **_COS)
+        nudged = _curve_from_rule(rule, 0.1, _COS_STEPS, nudge=_NUDGE, **_COS)
+    except ZeroDivisionError:
+        return verdict(False, "", zero)
+    except _BadAnswer as exc:
+        return verdict(False, "", str(exc))
+    if not np.all(np.isfinite(got)):
+        return verdict(False, "", zero.replace("divides by zero", "gives inf or nan"))
+
+    def real(nudge: dict[int, float]) -> np.ndarray:
+        return _torch_with_nudge(lambda o: torch_sched.CosineAnnealingLR(o, T_max=10, eta_min=0.001), _COS_STEPS, nudge)
+
+    want = real({})
+    if not _same(got, want):
+        hint = _diagnose(got, _COS_WRONG, 0.1, _COS_STEPS, **_COS)
+        return verdict(False, "", hint or _first_diff(got, want, "the lr your rule gives"))
+    if not _same(nudged, real(_NUDGE)):
+        if _same(nudged[6:], [_cos(t, **_COS) for t in range(6, _COS_STEPS)]):
+            return verdict(False, "", "your rule follows torch on a clean run but ignores the lr it is given "
+                           "(it is the closed form): when something else halves the lr after step 5, torch "
+                           "keeps scaling the halved lr. Compute the new lr from lr, not from base_lr alone.")
+        return verdict(False, "", _first_diff(nudged, real(_NUDGE), "after the lr is halved at t=5, your rule"))
+    return verdict(True, f"all {_COS_STEPS} lrs match torch, also when something else halves the lr midway.", "")
+
+
+_COMPOSE_NAMES = ("StepLR", "LambdaLR", "PolynomialLR", "OneCycleLR")
+_COMPOSE_CHOICES = ("multiplies", "overwrites")
+
+
+def check_composes(answer: dict | None) -> Any:
+    """Exercise (04b): predict, for four classes stepped after ExponentialLR, "multiplies" or "overwrites".
+
+    The truth is the experiment of ``composition_table`` run on torch now, not a stored answer.
+    """
+    if _empty(answer) or not isinstance(answer, dict):
+        return verdict(False, "", "give a dict {class name: 'multiplies' or 'overwrites'} for "
+                       + ", ".join(_COMPOSE_NAMES) + ".")
+    empty = [n for n in _COMPOSE_NAMES if _empty(answer.get(n))]
+    if empty:
+        return verdict(False, "", "your prediction is still empty for " + ", ".join(empty)
+                       + ": replace each ... with 'multiplies' or 'overwrites'.")
+    given = {n: answer[n].strip().lower() if isinstance(answer[n], str) else answer[n] for n in _COMPOSE_NAMES}
+    odd = [n for n in _COMPOSE_NAMES if given[n] not in _COMPOSE_CHOICES]
+    if odd:
+        return verdict(False, "", f"use 'multiplies' or 'overwrites'; got {answer[odd[0]]!r} for {odd[0]}.")
+    wrong = [n for n in _COMPOSE_NAMES if given[n] != _verdict(*_run_pair(torch_sched, n, True, 12))]
+    if wrong:
+        return verdict(False, "", f"{len(wrong)} of 4 wrong ({', '.join(wrong)}): ask whether each get_lr() "
+                       "starts from group['lr'] (the current lr) or from base_lrs / its own max_lr.")
+    return verdict(True, "all four predictions match the experiment on torch.", "")

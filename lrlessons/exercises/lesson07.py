@@ -1,0 +1,125 @@
+"""Checkers for lesson 07 (the schedule explorer). Each runs the real library on your answer."""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import torch
+
+from lrlessons.exercises import Verdict, verdict
+
+__all__ = ["check_cycle_mul", "check_warmup_then_cosine", "restarts_and_end"]
+
+
+def restarts_and_end(lrs: np.ndarray, lr_min: float = 0.0) -> tuple[list[int], int | None]:
+    """Epochs where the lr jumps back up (restarts) and the first epoch it stays at lr_min for good."""
+    lrs = np.asarray(lrs, dtype=float)
+    restarts = [int(i) + 1 for i in np.nonzero(np.diff(lrs) > 1e-12)[0]]
+    at_min = np.isclose(lrs, lr_min, rtol=0, atol=1e-12)
+    end = None
+    if at_min[-1]:
+        end = int(len(lrs) - np.argmin(at_min[::-1])) if not at_min.all() else 0
+    return restarts, end
+
+
+def _timm_cosine(cycle_mul: float, epochs: int = 160) -> np.ndarray:
+    from timm.scheduler import CosineLRScheduler
+
+    from lrlessons.trace import trace
+
+    return trace(lambda o: CosineLRScheduler(o, t_initial=10, cycle_mul=cycle_mul, cycle_limit=3),
+                 epochs=epochs).lr
+
+
+def check_cycle_mul(cycle_mul) -> Verdict:
+    """Exercise 1: the ``cycle_mul`` that makes CosineLRScheduler(t_initial=10, cycle_limit=3) end at epoch 130."""
+    if cycle_mul is None or cycle_mul is Ellipsis:
+        return verdict(False, "", "cycle_mul is still empty: put a number in the cell above and run it again.")
+    if (isinstance(cycle_mul, bool) or not isinstance(cycle_mul, numbers.Real)
+            or not 0 < cycle_mul < float("inf")):
+        return verdict(False, "", f"cycle_mul should be a positive, finite number, got {cycle_mul!r}.")
+    rule = "cycle i lasts t_initial * cycle_mul**i epochs, and the three cycles must add up to 130."
+    if cycle_mul < 1:
+        return verdict(False, "", f"cycle_mul={cycle_mul} makes each cycle shorter than the one before (and timm "
+                       f"cannot step such a schedule for long); {rule}")
+    epochs = 160
+    try:
+        restarts, end = restarts_and_end(_timm_cosine(float(cycle_mul), epochs))
+    except Exception as exc:  # the learner's value: report, never raise
+        return verdict(False, "", f"timm raised {type(exc).__name__} with cycle_mul={cycle_mul}; {rule}")
+    got = f"restarts at epochs {restarts} and " + (f"lr_min for good from epoch {end}" if end is not None
+                                                    else f"still inside a cycle at epoch {epochs}")
+    ok = restarts == [10, 40] and end == 130
+    m = float(cycle_mul)
+    return verdict(ok, f"cycle_mul={cycle_mul}: cycles of 10, {10 * m:.4g} and {10 * m * m:.4g} epochs, {got}.",
+                   f"with cycle_mul={cycle_mul} timm gives {got}; {rule}")
+
+
+def _expected_warmup_cosine(epochs: int, warmup: int, start_factor: float, lr: float) -> dict[str, np.ndarray]:
+    from lrlessons.formulas import cosine_annealing_lr, linear_lr
+
+    t = np.arange(epochs)
+    warm = linear_lr(t, lr, start_factor=start_factor, total_iters=warmup)
+    return {
+        "sequential": np.where(t < warmup, warm, cosine_annealing_lr(np.maximum(t - warmup, 0), lr,
+                                                                     T_max=epochs - warmup)),
+        "chained": warm * cosine_annealing_lr(t, lr, T_max=epochs) / lr,
+        "chained, T_max=45": warm * cosine_annealing_lr(t, lr, T_max=epochs - warmup) / lr,
+        "sequential, T_max=50": np.where(t < warmup, warm, cosine_annealing_lr(np.maximum(t - warmup, 0), lr,
+                                                                               T_max=epochs)),
+        "no warmup": cosine_annealing_lr(t, lr, T_max=epochs),
+    }
+
+
+def check_warmup_then_cosine(make_scheduler, epochs: int = 50, warmup: int = 5, start_factor: float = 0.01,
+                             lr: float = 0.1) -> Verdict:
+    """Exercise 2: 5 epochs of linear warmup from 1% of the lr, then a cosine down to 0 at epoch 50."""
+    from lrlessons.formulas import cosine_annealing_lr
+    from lrlessons.trace import trace
+
+    if make_scheduler is None or make_scheduler is Ellipsis or not callable(make_scheduler):
+        return verdict(False, "", "define make_scheduler(optimizer) that returns the scheduler.")
+    probe = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            built = make_scheduler(probe)
+    except Exception as exc:  # the learner's code: report, never raise
+        return verdict(False, "", f"make_scheduler(optimizer) raised {type(exc).__name__}: {exc}")
+    if built is None or built is Ellipsis:
+        return verdict(False, "", "make_scheduler returns nothing yet: return the scheduler you build.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = trace(make_scheduler, epochs=epochs, lrs=(lr,)).lr
+    except Exception as exc:  # the learner's code: report, never raise
+        return verdict(False, "", f"stepping your scheduler raised {type(exc).__name__}: {exc}")
+    expected = _expected_warmup_cosine(epochs, warmup, start_factor, lr)
+    close = {name: np.allclose(got, curve, rtol=1e-9, atol=1e-12) for name, curve in expected.items()}
+    if close["sequential"]:
+        return verdict(True, f"{warmup} epochs up from {start_factor * lr:g} to {lr:g}, then the cosine starts "
+                       f"from its own step 0 and reaches 0 at epoch {epochs}.", "")
+    hints = {
+        "chained": "that is the chained version: both schedulers run from epoch 0 and their factors multiply, "
+                   "so the lr never reaches the full lr. Hand over at the milestone with SequentialLR.",
+        "chained, T_max=45": "both schedulers run from epoch 0 and multiply (chained); SequentialLR starts the "
+                             "cosine at the milestone instead.",
+        "sequential, T_max=50": "the cosine only runs after the warmup, so it must last the remaining "
+                                f"{epochs - warmup} epochs (T_max={epochs - warmup}).",
+        "no warmup": f"there is no warmup: the first {warmup} epochs should climb from {start_factor * lr:g}.",
+    }
+    for name, hint in hints.items():
+        if close[name]:
+            return verdict(False, "", hint)
+    t = np.arange(epochs)
+    warm = expected["sequential"][:warmup]
+    for t_max in range(1, 2 * epochs + 1):  # a hand-over at the right epoch, but a cosine of the wrong length
+        tail = cosine_annealing_lr(t[warmup:] - warmup, lr, T_max=t_max)
+        if t_max != epochs - warmup and np.allclose(got, np.concatenate([warm, tail]), rtol=1e-9, atol=1e-12):
+            return verdict(False, "", f"your cosine has T_max={t_max}, so it reaches 0 at epoch {warmup + t_max}; "
+                           f"after the {warmup} warmup epochs it must last the remaining {epochs - warmup} "
+                           f"(T_max={epochs - warmup}).")
+    bad = int(np.argmin(np.isclose(got, expected["sequential"], rtol=1e-9, atol=1e-12)))
+    return verdict(False, "", f"at epoch {bad} your schedule gives {got[bad]:.6g}, "
+                   f"expected {expected['sequential'][bad]:.6g}.")
