@@ -275,17 +275,21 @@ def test_explicit_epochs_jump_to_the_closed_form(name):
     check()
 
 
+FIXED_ARGS = {  # one hand-picked set of valid arguments per class
+    "LambdaLR": {"k": 0.9, "c": 1.0}, "StepLR": {"step_size": 3, "gamma": 0.5},
+    "MultiStepLR": {"milestones": [4, 9], "gamma": 0.5}, "ExponentialLR": {"gamma": 0.9},
+    "CosineAnnealingLR": {"T_max": 8, "eta_min": 0.0},
+    "CosineAnnealingWarmRestarts": {"T_0": 3, "T_mult": 2, "eta_min": 0.0},
+    "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "step_size_down": 3,
+                 "mode": "triangular2", "gamma": 1.0},
+    "OneCycleLR": {"max_lr": 0.1, "total_steps": 20, "pct_start": 0.3, "anneal_strategy": "cos",
+                   "div_factor": 25.0, "final_div_factor": 1e4}}
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_step_zero_really_goes_back_to_the_start(name):
     args_st, build, formula = CASES[name]
-    args = {"LambdaLR": {"k": 0.9, "c": 2.0}, "StepLR": {"step_size": 2, "gamma": 0.5},
-            "MultiStepLR": {"milestones": [1, 3], "gamma": 0.5}, "ExponentialLR": {"gamma": 0.8},
-            "CosineAnnealingLR": {"T_max": 5, "eta_min": 0.0},
-            "CosineAnnealingWarmRestarts": {"T_0": 3, "T_mult": 2, "eta_min": 0.0},
-            "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "step_size_down": 3,
-                         "mode": "triangular", "gamma": 1.0},
-            "OneCycleLR": {"max_lr": 0.1, "total_steps": 20, "pct_start": 0.3, "anneal_strategy": "cos",
-                           "div_factor": 25.0, "final_div_factor": 1e4}}[name]
+    args = FIXED_ARGS[name]
     opt = make_opt([0.1, 0.05])
     sched = build(opt, args)
     start = lrs_of(opt)
@@ -346,14 +350,7 @@ def test_resume_with_last_epoch_and_initial_lr_continues_the_closed_form(lrs, ga
 @pytest.mark.parametrize("name", list(CASES))
 def test_state_dict_resume_gives_the_uninterrupted_curve(name):
     args_st, build, _ = CASES[name]
-    args = {"LambdaLR": {"k": 0.9, "c": 1.0}, "StepLR": {"step_size": 3, "gamma": 0.5},
-            "MultiStepLR": {"milestones": [4, 9], "gamma": 0.5}, "ExponentialLR": {"gamma": 0.9},
-            "CosineAnnealingLR": {"T_max": 8, "eta_min": 0.0},
-            "CosineAnnealingWarmRestarts": {"T_0": 3, "T_mult": 2, "eta_min": 0.0},
-            "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "step_size_down": 3,
-                         "mode": "triangular2", "gamma": 1.0},
-            "OneCycleLR": {"max_lr": 0.1, "total_steps": 20, "pct_start": 0.3, "anneal_strategy": "cos",
-                           "div_factor": 25.0, "final_div_factor": 1e4}}[name]
+    args = FIXED_ARGS[name]
     opt = make_opt([0.1, 0.05])
     sched = build(opt, args)
     whole = run(opt, sched, 18)
