@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The environment is rebuilt whenever the pins change: the stamp's name carries
 # a hash of the files that define it.
-REQ_HASH := $(shell cat requirements.txt requirements-lock.txt | sha256sum | cut -c1-16)
+REQ_HASH := $(shell cat requirements.txt requirements-dev.txt requirements-lock.txt | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(REQ_HASH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export KERAS_BACKEND := torch
@@ -33,7 +33,7 @@ $(LAB_SETTINGS): tools/jupyterlab-overrides.json $(STAMP)
 $(STAMP):
 	@if [ -d $(VENV) ]; then echo "== pinned requirements changed: rebuilding $(VENV)"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -c requirements-lock.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt -c requirements-lock.txt
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 

@@ -12,7 +12,7 @@ import random
 import numpy as np
 import torch
 
-from lrlessons._checks import bad_value
+from lrlessons._checks import bad_value, one_of
 
 #: The lessons run torch on one thread: results are bit-identical run to run
 #: for a fixed seed and thread count, and tiny models are no slower this way.
@@ -22,9 +22,19 @@ _REPORTED = ("torch", "torchvision", "timm", "keras", "numpy", "pandas", "matplo
              "seaborn", "scikit-learn", "ipywidgets")
 
 
-def device() -> torch.device:
-    """The device the course trains on: CUDA when torch sees a GPU, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+def device(prefer: str = "cpu") -> torch.device:
+    """The device the course trains on: the CPU, unless you ask for a GPU.
+
+    The course's models are tiny, so the CPU is as fast as a GPU for them, and a CPU
+    run gives the same float32 results on every machine; a GPU's kernels round
+    differently, so stored outputs would change with the hardware (lesson 01, §1).
+    ``device("auto")`` picks CUDA when torch sees a GPU, ``device("cuda")`` insists.
+    """
+    one_of("prefer", prefer, ("cpu", "auto", "cuda"))
+    if prefer == "cuda" and not torch.cuda.is_available():
+        raise bad_value("prefer", prefer, "'cpu' or 'auto' on a machine where torch sees no GPU")
+    use_gpu = prefer == "cuda" or (prefer == "auto" and torch.cuda.is_available())
+    return torch.device("cuda" if use_gpu else "cpu")
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -70,8 +80,10 @@ def setup(seed: int = 0, *, quiet: bool = False) -> None:
     - seeds Python, NumPy and torch with ``seed`` and fixes torch to one thread;
     - turns on torch's deterministic algorithms (``warn_only`` where an op has none);
     - sets the seaborn theme the course's figures use;
-    - prints (unless ``quiet``) one line with the versions of the main libraries,
-      the device and the Keras backend (``report()`` returns them as a dict).
+    - prints (unless ``quiet``) one line with the versions of the main libraries and
+      the Keras backend. It names no Python patch version and no device, so it reads
+      the same on every supported machine; ``report()`` adds those for lesson 00's
+      look at your own machine.
 
     Every lesson calls this in its setup cell.
     """
@@ -82,15 +94,25 @@ def setup(seed: int = 0, *, quiet: bool = False) -> None:
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", palette="deep")
-    matplotlib.rcParams.update({"figure.figsize": (7.0, 3.6), "figure.dpi": 80,
+    matplotlib.rcParams.update({"figure.figsize": (7.5, 3.8), "figure.dpi": 110,
                                 "axes.titleweight": "bold", "legend.frameon": True})
     if not quiet:
-        print(" | ".join(f"{k} {v}" for k, v in report().items()))
+        shown = {k: v for k, v in versions().items() if k in _PRINTED}
+        shown["keras backend"] = os.environ.get("KERAS_BACKEND", "unset")
+        print(" | ".join(f"{k} {v}" for k, v in shown.items()))
+
+
+#: What ``setup()`` prints: pinned versions, equal on every supported machine.
+_PRINTED = ("torch", "timm", "keras", "numpy")
 
 
 def report() -> dict[str, str]:
-    """What ``setup()`` prints: library versions, the device and the Keras backend."""
+    """Your machine: Python and library versions, the device torch sees, the Keras backend.
+
+    Unlike ``setup()``'s line this varies between machines; lesson 00 shows it in the
+    one cell whose point is your own machine.
+    """
     found = versions()
-    found["device"] = device().type
+    found["gpu seen by torch"] = "yes" if torch.cuda.is_available() else "no"
     found["keras backend"] = os.environ.get("KERAS_BACKEND", "unset")
     return found

@@ -103,6 +103,7 @@ def train(
     save_at: int | None = None,
     resume: dict[str, Any] | None = None,
     progress: bool | None = None,
+    device: str = "cpu",
 ) -> History:
     """Train the small model and record loss, accuracy and lr.
 
@@ -125,7 +126,10 @@ def train(
             ``state_dict()``s in ``History.checkpoint``.
         resume: a checkpoint from ``save_at``: continue that run from there.
         progress: show a progress bar (default: on, unless the environment variable
-            ``LRLESSONS_PROGRESS`` is ``"0"``, as in tests and stored notebooks).
+            ``LRLESSONS_PROGRESS`` is ``"0"``, as in tests and stored notebooks). It
+            is a plain text bar, so a saved notebook reopens without widget errors.
+        device: ``"cpu"`` (the default: the same numbers on every machine), ``"auto"``
+            (a GPU if torch sees one) or ``"cuda"``; see ``lrlessons.device``.
     """
     positive_int("epochs", epochs)
     one_of("interval", interval, INTERVALS)
@@ -140,19 +144,19 @@ def train(
         raise bad_value("resume", resume, "None or the checkpoint a run made with save_at "
                         "(History.checkpoint), a dict with the keys " + ", ".join(sorted(CHECKPOINT_KEYS)),
                         TypeError if not isinstance(resume, dict) else ValueError)
+    dev = default_device(device)
     split = data if isinstance(data, Split) else load(data)
     threads = torch.get_num_threads()
     torch.set_num_threads(THREADS)
     try:
         return _run(optimizer, scheduler, split, epochs, batch_size, interval, hidden, seed, label,
-                    save_at, resume, _progress_enabled(progress))
+                    save_at, resume, _progress_enabled(progress), dev)
     finally:
         torch.set_num_threads(threads)
 
 
 def _run(make_opt, make_sched, split, epochs, batch_size, interval, hidden, seed, label,
-         save_at, resume, progress) -> History:
-    dev = default_device()
+         save_at, resume, progress, dev) -> History:
     model = make_model(split.features, hidden, split.classes, seed).to(dev)
     opt = make_opt(model.parameters())
     sched = make_sched(opt) if make_sched is not None else None
@@ -173,7 +177,8 @@ def _run(make_opt, make_sched, split, epochs, batch_size, interval, hidden, seed
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm  # text, not a widget: saved notebooks reopen cleanly
+
         bar = tqdm(total=epochs, initial=first_epoch, desc=label or "training", leave=False)
     for epoch in range(first_epoch, epochs):
         losses = []

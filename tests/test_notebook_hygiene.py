@@ -15,6 +15,10 @@ spec = importlib.util.spec_from_file_location("nbtool", ROOT / "tools" / "nb.py"
 nbtool = importlib.util.module_from_spec(spec)
 sys.modules["nbtool"] = nbtool
 spec.loader.exec_module(nbtool)
+spec = importlib.util.spec_from_file_location("fragile", ROOT / "tools" / "fragile.py")
+fragile = importlib.util.module_from_spec(spec)
+sys.modules["fragile"] = fragile
+spec.loader.exec_module(fragile)
 
 LESSONS = nbtool.lessons()
 MACHINE_PATH = re.compile(r"(/root/|/tmp/|/work/|/home/[^/\s]+/|site-packages|\.venv/)")
@@ -57,7 +61,9 @@ def test_kernel_and_clean_metadata(lesson):
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
     assert set(nb["metadata"]) <= {"kernelspec", "language_info"}, "per-user or widget metadata"
     for i, cell in enumerate(nb["cells"]):
-        assert set(cell.get("metadata", {})) <= {"tags"}, f"cell {i} has metadata {cell['metadata']}"
+        tags = cell.get("metadata", {}).get("tags")
+        assert cell.get("metadata", {}) == nbtool.cell_metadata(tags), \
+            f"cell {i} has metadata {cell['metadata']}: only tags (and the collapsed state of solutions)"
 
 
 def test_executed_in_order_from_a_fresh_kernel(lesson):
@@ -151,3 +157,94 @@ def test_readme_course_map_current():
     assert readme == nbtool.expected_readme(), "README course map is stale: run `python tools/nb.py nav`"
     for p in LESSONS:
         assert f"notebooks/{p.name}" in readme
+
+
+def test_no_output_depends_on_the_machine(lesson):
+    """The portability rule (CONTRIBUTING.md): nothing a stored output shows may vary
+    between supported machines (tools/fragile.py says what it looks for)."""
+    path, nb = lesson
+    problems = fragile.scan_notebook(nb)
+    assert not problems, "fragile outputs:\n" + "\n".join(problems[:20])
+
+
+def test_only_the_own_machine_cell_ignores_its_output(lesson):
+    path, nb = lesson
+    for i, cell in enumerate(nb["cells"]):
+        tags = cell.get("metadata", {}).get("tags", [])
+        source = "".join(cell["source"])
+        assert "NBVAL_SKIP" not in source and "nbval-skip" not in tags, f"cell {i}: skipped by nbval"
+        if "nbval-ignore-output" in tags or "NBVAL_IGNORE_OUTPUT" in source:
+            assert "own-machine" in tags and path.name == "00_start_here.ipynb", \
+                f"cell {i}: only lesson 00's cell about the learner's own machine may ignore its output"
+
+
+SECTION_MARK = re.compile(r"^\*(Core|Optional) · (\d+) min\*$")
+
+
+def sections(nb: dict) -> list[tuple[str, str, int]]:
+    """(heading, core/optional, minutes) for every numbered section and the exercises."""
+    found = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        lines = "".join(cell["source"]).splitlines()
+        if lines and re.match(r"^## (\d+\.|Exercises)", lines[0]):
+            m = SECTION_MARK.match(lines[1].strip()) if len(lines) > 1 else None
+            found.append((lines[0], m.group(1).lower() if m else "", int(m.group(2)) if m else -1))
+    return found
+
+
+def test_sections_are_marked_core_or_optional_with_minutes(lesson):
+    path, nb = lesson
+    if path.name == "00_start_here.ipynb":
+        pytest.skip("lesson 00 is the map: it has no numbered sections to time")
+    found = sections(nb)
+    assert found, "no numbered sections"
+    unmarked = [h for h, kind, _ in found if not kind]
+    assert not unmarked, f"sections without '*Core · N min*' or '*Optional · N min*' under the heading: {unmarked}"
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    stated = re.search(r"\*\*Estimated time:\*\* (\d+) minutes", markdown)
+    assert stated, "no '**Estimated time:** N minutes'"
+    total = sum(minutes for _, _, minutes in found)
+    assert int(stated.group(1)) == total, f"estimated time {stated.group(1)} != sum of sections {total}"
+
+
+def test_solutions_are_tagged_and_collapsed(lesson):
+    path, nb = lesson
+    under_solution = False
+    for i, cell in enumerate(nb["cells"]):
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            heading = next((l for l in source.splitlines() if l.startswith("#")), "")
+            if heading:
+                under_solution = heading.startswith("### Solution")
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        if under_solution and source.strip():
+            assert "solution" in tags, f"cell {i} is under '### Solution' but not tagged 'solution'"
+        if "solution" in tags:
+            assert cell["metadata"].get("jupyter") == {"outputs_hidden": True, "source_hidden": True}, \
+                f"cell {i}: a solution must be stored collapsed (run tools/nb.py)"
+
+
+def _png_width(b64: str) -> int:
+    import base64
+    import struct
+    head = base64.b64decode(b64[:64])
+    return struct.unpack(">I", head[16:20])[0]
+
+
+def test_figures_and_lines_fit_a_projector(lesson):
+    """1024x768 projector: figures at most 900 px wide, output lines at most 100 characters."""
+    path, nb = lesson
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                width = _png_width(png if isinstance(png, str) else "".join(png))
+                assert width <= 900, f"cell {i}: figure {width} px wide (at most 900: 8 in at 110 dpi)"
+            if out.get("output_type") == "error":
+                continue
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            long = [l for l in text.splitlines() if len(l) > 100]
+            assert not long, f"cell {i}: output line of {len(long[0])} characters: {long[0][:60]!r}..."

@@ -54,8 +54,7 @@ def from_py(text: str) -> nbformat.NotebookNode:
             cell = nbformat.v4.new_markdown_cell(body)
         else:
             cell = nbformat.v4.new_code_cell("\n".join(lines))
-        if tags:
-            cell.metadata["tags"] = tags
+        cell.metadata = cell_metadata(tags)
         nb.cells.append(cell)
     nb.metadata = clean_metadata(nb.metadata)
     return nb
@@ -83,11 +82,24 @@ def clean_metadata(meta: dict) -> dict:
     }
 
 
+def cell_metadata(tags: list[str] | None) -> dict:
+    """A cell's whole metadata: its tags, and solutions stored collapsed.
+
+    A cell tagged ``solution`` opens with its code and output hidden in JupyterLab
+    (``jupyter.source_hidden`` / ``outputs_hidden``): a learner clicks to see it.
+    """
+    meta: dict = {}
+    if tags:
+        meta["tags"] = list(tags)
+    if tags and "solution" in tags:
+        meta["jupyter"] = {"outputs_hidden": True, "source_hidden": True}
+    return meta
+
+
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.metadata = clean_metadata(nb.metadata)
     for cell in nb.cells:
-        tags = cell.metadata.get("tags")
-        cell.metadata = {"tags": tags} if tags else {}
+        cell.metadata = cell_metadata(cell.metadata.get("tags"))
         if cell.cell_type == "code":
             for out in cell.get("outputs", []):
                 out.get("metadata", {}).clear() if out.get("output_type") in ("display_data", "execute_result") else None
