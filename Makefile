@@ -1,58 +1,51 @@
 # lrlessons: `make lab` to learn, `make test` to check everything.
+# Every target calls tools/course.py, which does the same without make (Windows:
+# `py tools\course.py lab`). It finds the newest Python 3.11.5-3.13 on the machine;
+# `make lab PYTHON=python3.12` names one. Any Python 3.8+ can start the script.
 SHELL := /bin/bash
-PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-# The environment is rebuilt whenever the pins change: the stamp's name carries
-# a hash of the files that define it.
-REQ_HASH := $(shell cat requirements.txt requirements-dev.txt requirements-lock.txt | sha256sum | cut -c1-16)
-STAMP := $(VENV)/.installed-$(REQ_HASH)
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
-export KERAS_BACKEND := torch
-PYTEST := $(BIN)/python -m pytest
+BOOT := $(shell command -v python3 2>/dev/null || command -v python 2>/dev/null)
+PYTHON ?=
+COURSE = $(BOOT) tools/course.py
+PYFLAG = $(if $(PYTHON),--python $(PYTHON),)
+BIN := .venv/bin
 
-.PHONY: lab test venv browser notebooks nav bench clean
+.PHONY: lab test check venv venv-dev reset wheelhouse editions cheatsheet notebooks nav bench clean
 
-LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+lab: ## set up the learner's environment (if needed), your copy my-notebooks/, JupyterLab at lesson 00
+	$(COURSE) lab $(PYFLAG)
 
-lab: venv $(LAB_SETTINGS) ## set up (if needed) and open the course in JupyterLab, at lesson 00
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) \
-	    --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/00_start_here.ipynb
+test: ## set up the developer's environment (if needed), then unit tests, nbval, nbval on baseline kernels
+	$(COURSE) test $(PYFLAG)
 
-test: venv $(LAB_SETTINGS) browser ## set up (if needed), then every test: unit, property, browser, nbval
-	LRLESSONS_PROGRESS=0 $(PYTEST) tests -n 2 -q
-	LRLESSONS_PROGRESS=0 $(PYTEST) --nbval notebooks -n 2 --dist loadfile -q \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg
+check: ## the pre-flight check: will the lessons run on this machine?
+	$(COURSE) check $(PYFLAG)
 
-venv: $(STAMP)
+venv: ## the learner's environment only
+	$(COURSE) setup $(PYFLAG)
 
-# JupyterLab without the news and update pop-ups (they would try to reach the internet)
-$(LAB_SETTINGS): tools/jupyterlab-overrides.json $(STAMP)
-	mkdir -p $(dir $@) && cp $< $@
+venv-dev: ## the developer's environment only (the learner's plus the test and docs tools)
+	$(COURSE) setup --dev $(PYFLAG)
 
-$(STAMP):
-	@if [ -d $(VENV) ]; then echo "== pinned requirements changed: rebuilding $(VENV)"; rm -rf $(VENV); fi
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt -c requirements-lock.txt
-	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
-	touch $@
+reset: ## your copy of a lesson back to the shipped one: make reset LESSON=07 (or LESSON=--all)
+	$(COURSE) reset $(LESSON)
 
-browser: ## Debian's chromium for the lesson 07 browser test (root only; skipped otherwise)
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "== installing Debian's chromium for the browser test"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	    || echo "== could not install chromium: the browser test will be skipped"; \
-	else echo "== chromium missing and not root: the browser test will be skipped"; fi
+wheelhouse: ## offline wheels: make wheelhouse PLATFORM=windows_amd64 [PYVERSION=3.12]
+	$(COURSE) wheelhouse --platform $(PLATFORM) $(if $(PYVERSION),--python-version $(PYVERSION),) $(PYFLAG)
 
-notebooks: venv ## re-execute every lesson in place (outputs stored for nbval)
+editions: ## student and instructor editions, into build/editions/
+	$(COURSE) editions
+
+cheatsheet: ## docs/cheatsheet.md and docs/cheatsheet.html from the lessons
+	$(COURSE) cheatsheet
+
+notebooks: venv-dev ## re-execute every lesson in place (outputs stored for nbval)
 	$(BIN)/python tools/nb.py run --all
 
-nav: venv ## regenerate navigation lines and course maps
+nav: venv-dev ## regenerate navigation lines, install cells and course maps
 	$(BIN)/python tools/nb.py nav
 
-bench: venv ## print the figures the issues ask for
+bench: venv-dev ## print the figures the issues ask for
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b; done
 
 clean:
-	rm -rf $(VENV)
+	rm -rf .venv

@@ -38,6 +38,12 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "legacy": ("lrlessons.legacy", None),
     "keras_bridge": ("lrlessons.keras_bridge", None),
     "exercises": ("lrlessons.exercises", None),
+    "Recorder": ("lrlessons.recorder", "Recorder"),
+    "sizing": ("lrlessons.sizing", None),
+    "Plan": ("lrlessons.sizing", "Plan"),
+    "ddp_demo": ("lrlessons.ddp_demo", None),
+    "lr_find": ("lrlessons.range_test", "lr_find"),
+    "range_test": ("lrlessons.range_test", None),
 }
 
 __all__ = sorted([*_LAZY, "Trace", "trace", "diagnose"])

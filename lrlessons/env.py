@@ -79,7 +79,7 @@ def setup(seed: int = 0, *, quiet: bool = False) -> None:
 
     - seeds Python, NumPy and torch with ``seed`` and fixes torch to one thread;
     - turns on torch's deterministic algorithms (``warn_only`` where an op has none);
-    - sets the seaborn theme the course's figures use;
+    - sets the plot theme the course's figures use (seaborn's whitegrid look);
     - prints (unless ``quiet``) one line with the versions of the main libraries and
       the Keras backend. It names no Python patch version and no device, so it reads
       the same on every supported machine; ``report()`` adds those for lesson 00's
@@ -91,9 +91,11 @@ def setup(seed: int = 0, *, quiet: bool = False) -> None:
     _deterministic()
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     import matplotlib
-    import seaborn as sns
+    import matplotlib.pyplot as plt
 
-    sns.set_theme(context="notebook", style="whitegrid", palette="deep")
+    # seaborn's "whitegrid" look with its "deep" palette, from the copies matplotlib
+    # ships: importing seaborn would also import SciPy, about 70 MB per open lesson
+    plt.style.use(["seaborn-v0_8-whitegrid", "seaborn-v0_8-deep", "seaborn-v0_8-notebook"])
     matplotlib.rcParams.update({"figure.figsize": (7.5, 3.8), "figure.dpi": 110,
                                 "axes.titleweight": "bold", "legend.frameon": True})
     if not quiet:

@@ -111,6 +111,28 @@ def _check_output(name: str, value: Any, epoch: int, what: str) -> float:
     return value
 
 
+def _refuse_per_step(name: str, schedule: Any) -> None:
+    """A Keras ``LearningRateSchedule`` counts updates, not epochs: point to the per-step path."""
+    loaded = sys.modules.get("keras")
+    base = getattr(getattr(getattr(loaded, "optimizers", None), "schedules", None), "LearningRateSchedule", None)
+    if base is not None and isinstance(schedule, base):
+        raise bad_value(name, schedule, "a function of the epoch (for keras.callbacks.LearningRateScheduler); "
+                        f"a {type(schedule).__name__} counts optimizer updates, not epochs: use "
+                        "keras_bridge.torch_scheduler_for(schedule, optimizer) and step it after every batch",
+                        TypeError)
+
+
+def _needs_two_arguments(fn: Callable) -> bool:
+    """True when ``fn(epoch)`` cannot be called: its signature needs a second argument."""
+    try:
+        inspect.signature(fn).bind(0)
+        return False
+    except TypeError:
+        return True
+    except ValueError:  # no signature to read (some builtins): let the call decide
+        return False
+
+
 def schedule_arity(schedule: Callable) -> int:
     """1 for ``schedule(epoch)``, 2 for ``schedule(epoch, lr)``, as Keras would call it.
 
@@ -147,6 +169,7 @@ def to_lambda_lr(schedule: Callable, base_lr: float) -> Callable[[int], float]:
         ``lr_lambda(epoch) = lr(epoch) / base_lr``.
     """
     _check_callable("schedule", schedule)
+    _refuse_per_step("schedule", schedule)
     base = _check_base_lr(base_lr)
     what = "the learning rate itself, as for keras.callbacks.LearningRateScheduler"
     if schedule_arity(schedule) == 1:
@@ -174,6 +197,10 @@ def from_lambda_lr(lr_lambda: Callable[[int], float], base_lr: float) -> Callabl
     ``base_lr * lr_lambda(epoch)`` in epoch ``epoch``, the lr ``LambdaLR`` gives.
     """
     _check_callable("lr_lambda", lr_lambda)
+    if _needs_two_arguments(lr_lambda):
+        raise bad_value("lr_lambda", lr_lambda, "a function of the epoch alone, lambda epoch: factor, as "
+                        "LambdaLR calls it (a Keras schedule(epoch, lr) goes the other way: to_lambda_lr)",
+                        TypeError)
     base = _check_base_lr(base_lr)
     what = "a factor that multiplies base_lr, as for torch.optim.lr_scheduler.LambdaLR"
 

@@ -33,9 +33,19 @@ __all__ = ["Recorder"]
 
 
 def _scheduler_steps(scheduler: Any) -> int | None:
-    """How often ``scheduler.step()`` has run: torch's own count, else timm's or a wrapper's."""
+    """How often ``scheduler.step()`` has run since it was built (None if it cannot be told).
+
+    torch's schedulers count in ``_step_count`` (1 right after ``__init__``);
+    ``SequentialLR`` counts in ``last_epoch``; ``ChainedScheduler`` steps all its
+    children at once, so its first child's count is its own; wrappers such as
+    accelerate's ``AcceleratedScheduler`` hold the real one in ``.scheduler``.
+    timm's schedulers keep no count (the loop passes it in), so they give None.
+    """
     if scheduler is None:
         return None
+    if isinstance(scheduler, torch.optim.lr_scheduler.ChainedScheduler):
+        children = getattr(scheduler, "_schedulers", [])
+        return _scheduler_steps(children[0]) if children else None
     inner = getattr(scheduler, "scheduler", None)  # accelerate's AcceleratedScheduler, wrappers
     for obj in (scheduler, inner):
         if obj is None:

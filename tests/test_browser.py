@@ -3,11 +3,14 @@
 A fresh JupyterLab server per run, on 127.0.0.1 with a random free port and a random
 token, serving a temporary copy of notebooks/ (nothing is written back) with the
 repository's venv (its python3 kernel has lrlessons). Chromium opens lesson 07, runs all
-cells, drags a slider of the explorer, and the test checks that the plot image and the
-code shown changed. Every wait polls for a stable state (kernel idle, all cells
+cells, checks that the first explorer is still at its documented starting state, drags a
+slider of the explorer, and checks that the plot image and the code shown changed. Then,
+at 1024x768 (projector) and 1366x768 (laptop), it scrolls the explorer to the top of the
+notebook, takes a screenshot, and checks by bounding boxes that no control overlaps
+another and (at 1366x768) that the plot and a slider are on screen together. Every wait polls for a stable state (kernel idle, all cells
 numbered, the image unchanged over several polls); nothing sleeps a fixed time.
 
-Set LRLESSONS_SCREENSHOT_DIR to keep a screenshot of the explorer. `make test` installs
+Set LRLESSONS_SCREENSHOT_DIR to keep the screenshots (explorer_1024x768.png, ...). `make test` installs
 Debian's chromium when it is missing (as root); without it the test is skipped.
 """
 from __future__ import annotations
@@ -159,6 +162,45 @@ CELL_STATE = """() => {
 }"""
 COMMAND = "(name) => { window.jupyterapp.commands.execute(name); return true; }"
 
+# The first explorer's widgets (outermost matches only: a toggle group, not its buttons),
+# with their boxes in the page, and the notebook's visible area.
+LAYOUT = r"""() => {
+    const root = document.querySelector('.lrx-explorer');
+    if (!root) return null;
+    const sel = '.widget-slider, .widget-dropdown, .widget-checkbox, .widget-toggle-buttons, '
+              + '.widget-text, .lrx-plot, .widget-button, .lrx-code';
+    const all = Array.from(root.querySelectorAll(sel));
+    const outer = all.filter(el => !all.some(other => other !== el && other.contains(el)));
+    const boxes = outer.map(el => {
+        const r = el.getBoundingClientRect();
+        return {name: (el.className.match(/lrx-[\w-]+/) || [el.className.split(' ')[0]])[0],
+                kind: el.classList.contains('widget-slider') ? 'slider' : 'other',
+                x: r.x, y: r.y, w: r.width, h: r.height};
+    }).filter(b => b.w > 0 && b.h > 0);
+    const area = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
+                 .getBoundingClientRect();
+    return {boxes: boxes, area: {x: area.x, y: Math.max(area.y, 0), w: area.width,
+            h: Math.min(area.bottom, window.innerHeight) - Math.max(area.y, 0)}};
+}"""
+TO_TOP = """() => { document.querySelector('.lrx-explorer').scrollIntoView({block: 'start'}); return true; }"""
+
+
+def _overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of boxes that share more than a pixel in both directions."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if dx > 1 and dy > 1:
+                out.append((a["name"], b["name"]))
+    return out
+
+
+def _inside(box: dict, area: dict) -> bool:
+    return (box["y"] >= area["y"] - 1 and box["y"] + box["h"] <= area["y"] + area["h"] + 1
+            and box["x"] >= area["x"] - 1 and box["x"] + box["w"] <= area["x"] + area["w"] + 1)
+
 
 def test_explorer_slider_redraws_in_jupyterlab(lab, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -192,6 +234,9 @@ def test_explorer_slider_redraws_in_jupyterlab(lab, tmp_path):
             code = page.locator(".lrx-explorer .lrx-code textarea").first
             code_before = code.input_value()
             assert "CosineLRScheduler(" in code_before and "t_initial=10" in code_before
+            # Run All left the first explorer where section 1 documents it: nothing pinned, cycle_mul=1
+            assert "cycle_mul=1.0," in code_before and "cycle_limit=4," in code_before, code_before
+            assert "pinned" not in page.locator(".lrx-explorer .lrx-label").first.inner_text()
 
             # drag the t_initial slider's handle to the right, as a learner would
             handle = page.locator(".lrx-explorer .lrx-param-t_initial .noUi-handle").first
@@ -213,13 +258,28 @@ def test_explorer_slider_redraws_in_jupyterlab(lab, tmp_path):
             readout = page.locator(".lrx-explorer .lrx-param-t_initial .widget-readout").first.inner_text()
             assert f"t_initial={int(readout)}" in code_after, (readout, code_after)
 
-            shot = tmp_path / "explorer.png"
-            page.screenshot(path=str(shot), full_page=False)
-            if os.environ.get("LRLESSONS_SCREENSHOT_DIR"):
-                target = Path(os.environ["LRLESSONS_SCREENSHOT_DIR"])
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copy(shot, target / "explorer_jupyterlab.png")
-                explorer.screenshot(path=str(target / "explorer_widget.png"))
+            # a projector and a laptop: no overlap, and at 1366x768 the plot with a slider
+            keep = os.environ.get("LRLESSONS_SCREENSHOT_DIR")
+            for width, height in ((1024, 768), (1366, 768)):
+                page.set_viewport_size({"width": width, "height": height})
+                page.evaluate(TO_TOP)
+                layout = _stable(lambda: (page.evaluate(TO_TOP) and page.evaluate(LAYOUT)), 3, CHANGE_S,
+                                 f"the explorer's layout to settle at {width}x{height}")
+                shot = tmp_path / f"explorer_{width}x{height}.png"
+                page.screenshot(path=str(shot), full_page=False)
+                if keep:
+                    Path(keep).mkdir(parents=True, exist_ok=True)
+                    shutil.copy(shot, Path(keep) / shot.name)
+                boxes = layout["boxes"]
+                assert len(boxes) >= 12, boxes
+                assert not _overlaps(boxes), (width, _overlaps(boxes))
+                plot = next(b for b in boxes if b["name"] == "lrx-plot")
+                assert plot["w"] <= layout["area"]["w"] + 1, (width, plot, layout["area"])
+                # nothing sticks out of the notebook on the right (the columns wrapped instead)
+                assert all(b["x"] + b["w"] <= layout["area"]["x"] + layout["area"]["w"] + 1 for b in boxes), width
+                if width == 1366:
+                    sliders = [b for b in boxes if b["kind"] == "slider" and _inside(b, layout["area"])]
+                    assert _inside(plot, layout["area"]) and sliders, (plot, layout["area"])
         finally:
             browser.close()
     print(f"browser test: {time.monotonic() - started:.1f} s from page load to a verified redraw")

@@ -10,7 +10,10 @@ T = np.arange(1, 7)
 
 
 def said(capsys) -> str:
-    return capsys.readouterr().out.strip()
+    """What the checker printed, with a wrapped verdict joined back into one line."""
+    out = capsys.readouterr().out
+    assert all(len(line) <= 100 for line in out.splitlines()), out  # fits a projector
+    return " ".join(out.split())
 
 
 def sgd(lr=0.1):
@@ -18,8 +21,10 @@ def sgd(lr=0.1):
 
 
 # ---------------------------------------------------------------- lesson 02
-def test_swapped_order(capsys):
-    ok = lesson02.check_swapped_order([0.1, 0.1, 0.05, 0.05, 0.05, 0.025])
+@pytest.mark.parametrize("kind", [list, np.array, lambda v: torch.tensor(v, dtype=torch.float64),
+                                  lambda v: [np.float64(x) for x in v], lambda v: [torch.tensor(x) for x in v]])
+def test_swapped_order(capsys, kind):
+    ok = lesson02.check_swapped_order(kind([0.1, 0.1, 0.05, 0.05, 0.05, 0.025]))
     assert isinstance(ok, Verdict) and ok
     out = said(capsys)
     assert out.startswith("Correct: StepLR is stepped last") and out.count("Correct") == 1
@@ -27,7 +32,7 @@ def test_swapped_order(capsys):
                         (0.1 * 0.9 ** T * 0.5 ** (T // 3), "today's product"),
                         (0.1 * 0.5 ** ((T - 1) // 3), "shifted by one epoch"),
                         (..., "still empty"), ([0.1] * 5, "has 5 values, expected 6"),
-                        ("abc", "sequence of numbers")]:
+                        ("abc", "sequence of numbers"), ([0.1, 0.1, 0.05, 0.05, 0.05, 0.0250001], "0.0250001")]:
         verdict = lesson02.check_swapped_order(wrong)
         assert isinstance(verdict, Verdict) and not verdict
         assert hint in said(capsys), wrong
@@ -58,10 +63,14 @@ def test_warmup_then_decay(capsys):
 
 
 def test_proportional(capsys):
-    right = {"StepLR", "LambdaLR", "ExponentialLR", "CosineAnnealingLR(eta_min=0)"}
+    right = {"SequentialLR(LinearLR, ExponentialLR)", "ChainedScheduler(MultiStepLR, CosineAnnealingLR)",
+             "ChainedScheduler(ExponentialLR, LambdaLR)"}
     assert lesson02.check_proportional(right) and said(capsys).startswith("Correct")
-    for wrong, hint in [({"StepLR"}, "also scale"), (right | {"CyclicLR"}, "['CyclicLR'] do not"),
-                        ("StepLR", "a set of class names"), (..., "a set of class names"),
+    assert lesson02.check_proportional(list(right)) and said(capsys).startswith("Correct")
+    for wrong, hint in [({"SequentialLR(LinearLR, ExponentialLR)"}, "also scale with"),
+                        (right | {"SequentialLR(ConstantLR, CyclicLR)"}, "['SequentialLR(ConstantLR, CyclicLR)'] does not"),
+                        (right - {"ChainedScheduler(ExponentialLR, LambdaLR)"}, "LambdaLR)'] also scales"),
+                        ("StepLR", "a set of names"), (..., "a set of names"), ({"a": 1}, "a set of names"),
                         ({"Step"}, "is not one of the choices")]:
         assert not lesson02.check_proportional(wrong)
         assert hint in said(capsys)
@@ -77,14 +86,24 @@ def test_probes_match_the_checker():
         if np.allclose(b, 2 * a, rtol=1e-9, atol=1e-15):
             found.add(name)
     assert found == {k for k, v in lesson02._SCALES.items() if v}
+    assert set(lesson02.CHOICES) == set(lesson02._SCALES)
     with pytest.raises(ValueError, match="name"):
         lesson02.make_probe("NoSuchLR")
 
 
 # ---------------------------------------------------------------- lesson 03
+@pytest.mark.parametrize("kind", [float, np.float64, np.float32, torch.tensor, lambda x: [x],
+                                  lambda x: torch.tensor([x])])
+def test_read_lr_accepts_any_numeric_type(capsys, kind):
+    assert lesson03.check_read_lr(lambda opt, sched: kind(opt.param_groups[0]["lr"]))
+    assert said(capsys) == "Correct: 0.03645 is the lr the optimizer will use."
+
+
 def test_read_lr(capsys):
     assert lesson03.check_read_lr(lambda opt, sched: opt.param_groups[0]["lr"])
     assert said(capsys) == "Correct: 0.03645 is the lr the optimizer will use."
+    assert not lesson03.check_read_lr(lambda opt, sched: opt.param_groups[0]["lr"] * (1 + 1e-5))
+    assert "got 0.0364504, but the optimizer holds 0.03645." in said(capsys)
     for wrong, hint in [(lambda o, s: s.get_last_lr()[0], "0.0405 is StepLR's get_last_lr()"),
                         (lambda o, s: s.get_lr()[0], "called get_lr()"),
                         (lambda o, s: ..., "returned nothing"), (lambda o, s: "x", "should return a number"),
@@ -117,6 +136,7 @@ def test_resume(capsys):
                         (_resume(last_epoch=4, load_opt=False), "KeyError 'initial_lr'"),
                         (_resume(load_sched=False), "is not the checkpoint's"),
                         (_resume(last_epoch=4), "is not the checkpoint's"),
+                        (_resume(last_epoch=3), "rebuilt with last_epoch="),
                         (lambda ckpt: None, "returned nothing"), (lambda ckpt: sgd(), "a pair"),
                         (lambda ckpt: (sgd(), L.StepLR(sgd(), 3)), "built on that optimizer"),
                         (..., "fill in `resume`")]:
@@ -126,9 +146,15 @@ def test_resume(capsys):
 
 
 def test_logged_lrs(capsys):
-    right = [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
-    assert lesson03.check_logged_lrs(right) and said(capsys) == "Correct: all 6 values match."
-    for wrong, hint in [(right[1:] + [0.0125], "read after scheduler.step()"), (right[:5], "has 5 values"),
-                        (..., "still empty")]:
+    e = np.arange(6)
+    right = 0.1 * 0.9 ** e * 0.5 ** (e // 2)
+    for kind in (list, np.array, torch.tensor, lambda v: [np.float32(x) for x in v]):
+        assert lesson03.check_logged_lrs(kind(right)) and said(capsys).startswith("Correct: each epoch's lr")
+    after = 0.1 * 0.9 ** (e + 1) * 0.5 ** ((e + 1) // 2)
+    step_before = np.r_[0.1, right[1:] / 0.9]
+    for wrong, hint in [(after, "read after the schedulers stepped"), (step_before, "StepLR's get_last_lr()"),
+                        (0.1 * 0.5 ** (e // 2), "StepLR's staircase alone"), (right[:5], "has 5 values"),
+                        (..., "still empty"), ("0.1", "sequence of numbers"),
+                        (np.r_[right[:5], right[5] * (1 + 1e-5)], "index 5")]:
         assert not lesson03.check_logged_lrs(wrong)
-        assert hint in said(capsys)
+        assert hint in said(capsys), wrong

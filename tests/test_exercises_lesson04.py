@@ -11,7 +11,10 @@ from lrlessons.exercises import Verdict, lesson04
 
 
 def said(capsys) -> str:
-    return capsys.readouterr().out.strip()
+    """What the checker printed, with a wrapped verdict joined back into one line."""
+    out = capsys.readouterr().out
+    assert all(len(line) <= 100 for line in out.splitlines()), out  # fits a projector
+    return " ".join(out.split())
 
 
 def check(capsys, checker, answer, hint):
@@ -182,4 +185,29 @@ def test_show_source_puts_torch_beside_the_twin():
 def test_verify_reports_the_gaps():
     result = lesson04.verify("StepLR", 30, step_size=7, gamma=0.5)
     assert result.twin_gap == 0 and result.formula_gap < 1e-12 and result.torch.lrs.shape == (30, 2)
-    assert str(result).startswith("StepLR: 30 steps x 2 param groups | twin vs torch: identical")
+    assert result.ok
+    import dataclasses
+    assert not dataclasses.replace(result, formula=result.formula + 1e-9).ok  # a formula off by 1e-9 fails
+    assert "within 1e-12: NO" in str(dataclasses.replace(result, formula=result.formula + 1e-9))
+    assert str(result) == ("StepLR, 30 steps x 2 param groups\n"
+                           "  twin vs torch bit for bit: yes | lrlessons.formulas vs torch within 1e-12: yes")
+    wrapped = lesson04.verify("ChainedScheduler", 10, build=lambda m, o: m.ChainedScheduler([m.StepLR(o, 3)]))
+    assert str(wrapped).endswith("twin vs torch bit for bit: yes | no formula in lrlessons.formulas")
+    assert all(len(line) <= 100 for r in (result, wrapped) for line in str(r).splitlines())
+
+
+def test_plot_grid_draws_one_small_panel_per_result():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    results = {"StepLR": lesson04.verify("StepLR", 20, step_size=5),
+               "ExponentialLR": lesson04.verify("ExponentialLR", 20, gamma=0.9),
+               "LinearLR": lesson04.verify("LinearLR", 20)}
+    fig = lesson04.plot_grid(results, log=("ExponentialLR",))
+    visible = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in visible] == list(results)
+    assert visible[1].get_yscale() == "log" and visible[0].get_yscale() == "linear"
+    assert fig.get_figwidth() <= 8 and len(fig.axes) == 4  # 2 x 2, the fourth panel switched off
+    plt.close(fig)
+    with pytest.raises(TypeError, match="results="):
+        lesson04.plot_grid({})

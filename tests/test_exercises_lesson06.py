@@ -1,5 +1,7 @@
 """Lesson 06's checkers accept the right answers and explain the likely wrong ones."""
+import numpy as np
 import pytest
+import torch
 from torch.optim import lr_scheduler as ts
 
 import lrlessons  # noqa: F401  (before keras: sets its PyTorch backend)
@@ -10,7 +12,10 @@ warm = lesson06.keras_warm_then_decay
 
 
 def said(capsys) -> str:
-    return capsys.readouterr().out.strip()
+    """What the checker printed, its lines (wrapped at 100 characters) joined again."""
+    out = capsys.readouterr().out
+    assert all(len(line) <= 100 for line in out.splitlines()), out
+    return " ".join(out.split())
 
 
 def test_step_decay_factor_right(capsys):
@@ -18,7 +23,7 @@ def test_step_decay_factor_right(capsys):
                   keras_bridge.to_lambda_lr(lesson06.keras_step_decay, 0.01)):
         result = lesson06.check_step_decay_factor(right)
         assert isinstance(result, Verdict) and result
-        assert said(capsys) == "Correct: all 12 values match."
+        assert said(capsys) == "Correct: all 12 lrs match (within 1e-06 relative, float32 precision)."
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -28,7 +33,7 @@ def test_step_decay_factor_right(capsys):
     (lambda e: 0.5 ** ((e + 1) // 3), "one epoch early"),
     (lambda e: 0.5 ** ((e - 1) // 3) if e else 1.0, "one epoch late"),
     (lambda e: lesson06.keras_step_decay(e) / 0.001, "every lr is 10 times Keras's"),
-    (lambda e: 0.5 ** (e // 2), "first differs at index 2"),
+    (lambda e: 0.5 ** (e // 2), "first differs at epoch 2"),
     (..., "still empty"),
     (None, "still empty"),
     (0.5, "should be a function of the epoch"),
@@ -47,7 +52,7 @@ def test_two_argument_port_right(capsys):
                   lambda o: ts.LambdaLR(o, lambda e: 2 ** min(e + 1, 3) * 0.8 ** max(e - 2, 0)),
                   lambda o: ts.LambdaLR(o, lambda e: [2, 4, 8][e] if e < 3 else 8 * 0.8 ** (e - 2))):
         assert lesson06.check_two_argument_port(right)
-        assert said(capsys) == "Correct: all 12 values match."
+        assert said(capsys) == "Correct: all 12 lrs match (within 1e-06 relative, float32 precision)."
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -57,7 +62,7 @@ def test_two_argument_port_right(capsys):
     (lambda o: ts.MultiplicativeLR(o, lambda e: warm(e - 1, 1.0)), "one epoch late"),
     (lambda o: ts.LambdaLR(o, lambda e: 2 ** min(e + 2, 3) * 0.8 ** max(e - 1, 0)), "one epoch early"),
     (lambda o: ts.LambdaLR(o, lambda e: 2 * 2 ** min(e + 1, 3) * 0.8 ** max(e - 2, 0)), "every lr is 2 times"),
-    (lambda o: ts.LambdaLR(o, lambda e: 2 ** min(e + 1, 3) * 0.9 ** max(e - 2, 0)), "first differs at index 3"),
+    (lambda o: ts.LambdaLR(o, lambda e: 2 ** min(e + 1, 3) * 0.9 ** max(e - 2, 0)), "first differs at epoch 3"),
     (keras_bridge.to_lambda_lr(warm, 1e-3), "wrap it, lambda optimizer: LambdaLR"),
     (lambda o: keras_bridge.to_lambda_lr(warm, 1e-3), "wrap it, lambda optimizer: LambdaLR"),
     (lambda o: 1 / 0, "ZeroDivisionError"),
@@ -76,7 +81,7 @@ def test_decay_per_step_right(capsys):
                   lambda o: keras_bridge.torch_scheduler_for(
                       keras_bridge.import_keras().optimizers.schedules.ExponentialDecay(0.1, 50, 0.5), o)):
         assert lesson06.check_decay_per_step(right)
-        assert said(capsys) == "Correct: all 200 values match."
+        assert said(capsys) == "Correct: all 200 lrs match (within 1e-06 relative, float32 precision)."
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -84,10 +89,12 @@ def test_decay_per_step_right(capsys):
     (lambda o: ts.ExponentialLR(o, 0.5), "halves the lr at every step"),
     (lambda o: ts.LambdaLR(o, lambda t: 0.1 * 0.5 ** (t / 50)), "the lr is squared"),
     (lambda o: ts.LambdaLR(o, lambda t: 0.5 ** ((t + 1) / 50)), "one step early"),
-    (lambda o: ts.ExponentialLR(o, 1 - 0.5 / 50), "first differs at index 1"),
-    (lambda o: ts.ExponentialLR(o, 0.5 ** (1 / 49)), "first differs at index 1"),
+    (lambda o: ts.ExponentialLR(o, 1 - 0.5 / 50), "first differs at step 1"),
+    (lambda o: ts.ExponentialLR(o, 0.5 ** (1 / 49)), "first differs at step 1"),
     (lambda o: ts.LambdaLR, "should return a torch scheduler"),
-    (..., "still empty"),
+    (..., "make_per_step is still empty"),
+    (None, "make_per_step is still empty"),
+    (3, "make_per_step should be a function optimizer -> scheduler"),
 ])
 def test_decay_per_step_wrong(capsys, wrong, hint):
     assert not lesson06.check_decay_per_step(wrong)
@@ -103,3 +110,26 @@ def test_keras_schedules_as_stated():
         lr = warm(e, lr)
         lrs.append(lr)
     assert lrs == pytest.approx([2e-3, 4e-3, 8e-3, 6.4e-3, 5.12e-3], rel=1e-12)
+
+
+@pytest.mark.parametrize("right", [
+    lambda e: np.float32(0.5 ** (e // 3)),                            # float32 factors are right
+    lambda e: torch.tensor(0.5 ** (e // 3), dtype=torch.float32),     # so are 0-d tensors
+    lambda e: torch.tensor(0.5 ** (e // 3)),
+    lambda e: np.float64(0.5) ** (e // 3),
+])
+def test_step_decay_factor_accepts_numpy_scalars_and_tensors(capsys, right):
+    assert lesson06.check_step_decay_factor(right)
+    assert said(capsys).startswith("Correct: ")
+
+
+def test_step_decay_factor_shows_the_difference_in_full(capsys):
+    assert not lesson06.check_step_decay_factor(lambda e: 0.5 ** (e // 3) * (1.00001 if e == 4 else 1.0))
+    out = said(capsys)
+    assert "got 0.00500005, expected 0.005" in out and "relative difference 1e-05" in out, out
+
+
+def test_per_step_answers_in_float32_are_right(capsys):
+    assert lesson06.check_decay_per_step(
+        lambda o: ts.LambdaLR(o, lambda t: np.float32(0.5) ** np.float32(t / 50)))
+    assert said(capsys).startswith("Correct: ")

@@ -5,11 +5,17 @@ import numpy as np
 import pytest
 from torch.optim.lr_scheduler import ChainedScheduler, CosineAnnealingLR, LambdaLR, LinearLR, SequentialLR
 
+import torch
+
 from lrlessons.exercises import lesson07
+from lrlessons.explorer import explore
 
 
 def said(capsys) -> str:
-    return capsys.readouterr().out.strip()
+    """What the checker printed, its lines (wrapped at 100 characters) joined again."""
+    out = capsys.readouterr().out
+    assert all(len(line) <= 100 for line in out.splitlines()), out
+    return " ".join(out.split())
 
 
 def test_restarts_and_end():
@@ -19,10 +25,10 @@ def test_restarts_and_end():
     assert lesson07.restarts_and_end([0.0, 0.0]) == ([], 0)
 
 
-@pytest.mark.parametrize("right", [3, 3.0])
+@pytest.mark.parametrize("right", [3, 3.0, np.float32(3.0), torch.tensor(3.0)])
 def test_cycle_mul_right(capsys, right):
     assert lesson07.check_cycle_mul(right)
-    assert said(capsys) == (f"Correct: cycle_mul={right}: cycles of 10, 30 and 90 epochs, "
+    assert said(capsys) == (f"Correct: cycle_mul={right:g}: cycles of 10, 30 and 90 epochs, "
                             "restarts at epochs [10, 40] and lr_min for good from epoch 130.")
 
 
@@ -95,3 +101,29 @@ def test_expected_curves_are_what_torch_does():
                        ("chained, T_max=45", chained(45)), ("sequential, T_max=50", sequential(50)),
                        ("no warmup", lambda o: CosineAnnealingLR(o, T_max=50))]:
         np.testing.assert_allclose(trace(make, epochs=50).lr, expected[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_cycle_mul_read_from_the_explorer(capsys):
+    ex = explore("timm", "CosineLRScheduler", t_initial=10, cycle_limit=3, train_epochs=160, batches_per_epoch=1)
+    assert not lesson07.check_cycle_mul(ex)
+    assert "with cycle_mul=1.0 timm gives restarts at epochs [10, 20]" in said(capsys)
+    assert lesson07.check_cycle_mul(ex.set("cycle_mul", 3.0))
+    assert said(capsys).startswith("Correct: cycle_mul=3: cycles of 10, 30 and 90 epochs")
+    assert not lesson07.check_cycle_mul(ex.set("t_initial", 20))
+    assert "keeps t_initial=10 and cycle_limit=3" in said(capsys)
+    assert not lesson07.check_cycle_mul(ex.set("scheduler", "TanhLRScheduler"))
+    assert "pick timm's CosineLRScheduler" in said(capsys)
+
+
+def test_warmup_then_cosine_read_from_the_explorer(capsys):
+    ex = explore("torch", "SequentialLR", start_factor=1.0, milestone=1, T_max=10)
+    assert not lesson07.check_warmup_then_cosine(ex)
+    assert said(capsys).startswith("Not yet: ")
+    assert lesson07.check_warmup_then_cosine(ex.set_many(start_factor=0.01, milestone=5, T_max=45))
+    assert said(capsys).startswith("Correct: 5 epochs up from 0.001 to 0.1")
+    assert not lesson07.check_warmup_then_cosine(ex.set("interval", "step"))
+    assert "set 'step() every' to epoch" in said(capsys)
+    assert not lesson07.check_warmup_then_cosine(ex.set("scheduler", "ChainedScheduler"))
+    assert "that is the chained version" in said(capsys)
+    assert not lesson07.check_warmup_then_cosine(explore("keras", "CosineDecay"))
+    assert "a torch schedule" in said(capsys)

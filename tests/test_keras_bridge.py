@@ -384,3 +384,15 @@ def test_fit_keras_checks_its_arguments(tiny):
         kb.fit_keras(3, data=tiny)
     with pytest.raises(ValueError, match="^optimizer="):
         kb.fit_keras(None, optimizer="rmsprop", data=tiny)
+
+
+def test_a_per_step_keras_schedule_is_refused_with_the_per_step_path():
+    keras = kb.import_keras()
+    with pytest.raises(TypeError, match="counts optimizer updates, not epochs: use keras_bridge.torch_scheduler_for"):
+        kb.to_lambda_lr(keras.optimizers.schedules.CosineDecay(1e-3, 10), 1e-3)
+
+
+def test_way_back_refuses_a_two_argument_function_clearly():
+    with pytest.raises(TypeError, match=r"lr_lambda=.* must be a function of the epoch alone.*to_lambda_lr"):
+        kb.from_lambda_lr(lambda e, lr: lr, 1e-3)
+    assert kb.from_lambda_lr(lambda e, scale=2.0: scale, 1e-3)(0) == pytest.approx(2e-3)  # a default is fine

@@ -66,6 +66,18 @@ def test_kernel_and_clean_metadata(lesson):
             f"cell {i} has metadata {cell['metadata']}: only tags (and the collapsed state of solutions)"
 
 
+def test_stored_exactly_as_jupyterlab_saves(lesson):
+    """Opening a lesson in JupyterLab and saving it must write the same bytes, so that
+    reading a lesson never changes it (the browser test checks it in JupyterLab)."""
+    import nbformat
+
+    path, nb = lesson
+    text = path.read_text(encoding="utf-8")
+    assert text == nbtool.dumps(nbformat.reads(text, as_version=4)), \
+        "not stored as JupyterLab saves it: write it with tools/nb.py"
+    assert nb["metadata"]["language_info"] == nbtool.language_info(nb["metadata"]["language_info"]["version"])
+
+
 def test_executed_in_order_from_a_fresh_kernel(lesson):
     path, nb = lesson
     counts = [c.get("execution_count") for c in nb["cells"]

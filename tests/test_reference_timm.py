@@ -346,3 +346,46 @@ def test_initialize_false_reads_initial_lr_like_timm(family):
     np.testing.assert_array_equal(runs[1], runs[0])
     with pytest.raises(KeyError, match="initial_lr"):
         getattr(ref, family)(make_opt([0.1]), initialize=False, **kw)
+
+
+@pytest.mark.parametrize("family", ["CosineLRScheduler", "TanhLRScheduler", "PolyLRScheduler"])
+@pytest.mark.parametrize("t_initial", [5, 10, 50])
+def test_restarts_land_where_timms_do_even_one_count_late(family, t_initial):
+    """timm finds the cycle with a floating-point ``math.log``: where a cycle's start is a whole
+    number it can put the restart one count late (lesson 05, section 5). The twin and the closed
+    form must restart exactly where timm does, for every cycle_mul from 1.1 to 3.9."""
+    for tenths in range(11, 40):
+        kw = dict(t_initial=t_initial, cycle_mul=tenths / 10, cycle_limit=3, lr_min=1e-3)
+        horizon = int(t_initial * ((tenths / 10) ** 3 - 1) / (tenths / 10 - 1)) + 3
+        counts = range(1, horizon)
+        real_opt, twin_opt = make_opt([0.1]), make_opt([0.1])
+        real = getattr(timm_sched, family)(real_opt, **kw)
+        twin = getattr(ref, family)(twin_opt, **kw)
+        want, got = [], []
+        for count in counts:
+            real.step(count)
+            twin.step(count)
+            want.append(real_opt.param_groups[0]["lr"])
+            got.append(twin_opt.param_groups[0]["lr"])
+        assert got == want, (family, kw)
+        closed = CLOSED[family](np.array(list(counts)), 0.1, **kw)
+        np.testing.assert_allclose(closed, want, rtol=1e-12, atol=1e-15, err_msg=str(kw))
+
+
+def test_the_late_restart_of_lesson_05():
+    """t_initial=10, cycle_mul=1.4: cycle 2 is due at 24 (10 + 14); timm restarts at 25,
+    and so do the twin and the closed form."""
+    kw = dict(t_initial=10, cycle_mul=1.4, cycle_limit=5)
+    opt = make_opt([0.1])
+    real = timm_sched.CosineLRScheduler(opt, **kw)
+    lrs = []
+    for count in range(30):
+        real.step(count)
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs[24] == 0.0 and lrs[25] > 0.09
+    twin_opt = make_opt([0.1])
+    twin = ref.CosineLRScheduler(twin_opt, **kw)
+    twin.step(24)
+    assert twin_opt.param_groups[0]["lr"] == 0.0
+    assert formulas.cosine_lr_scheduler(24, 0.1, **kw) == 0.0
+    assert formulas.cosine_lr_scheduler(25, 0.1, **kw) == lrs[25]

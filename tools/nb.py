@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import sys
 from pathlib import Path
@@ -32,6 +33,68 @@ README = ROOT / "README.md"
 MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 LESSON_RE = re.compile(r"^\d\d[a-z]?_[a-z0-9_]+\.ipynb$")
 CELL_RE = re.compile(r"^# %%(?P<md> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
+
+
+# ---------------------------------------------------------------- running without installing
+def course_links() -> dict[str, str]:
+    """The repository's public address and branch: ONE setting, ``[tool.lrlessons]`` in
+    pyproject.toml. The Colab links and the guarded install cell are made from it."""
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("lrlessons", {})
+    return {"repository": meta.get("repository", "https://github.com/lrlessons/lrlessons").rstrip("/"),
+            "branch": meta.get("branch", "main")}
+
+
+def colab_url(name: str, folder: str = "notebooks") -> str:
+    """A lesson's "Open in Colab" address (Colab reads notebooks from public GitHub)."""
+    links = course_links()
+    repo = links["repository"].removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repo}/blob/{links['branch']}/{folder}/{name}"
+
+
+def binder_url() -> str:
+    """Binder's address for the whole course, opening lesson 00 (built from binder/)."""
+    links = course_links()
+    repo = links["repository"].removeprefix("https://github.com/")
+    return (f"https://mybinder.org/v2/gh/{repo}/{links['branch']}"
+            "?urlpath=lab/tree/notebooks/00_start_here.ipynb")
+
+
+#: Provided by the host where the guarded cell installs (Colab has torch; Jupyter runs a kernel).
+NOT_REINSTALLED = {"torch", "torchvision", "jupyterlab", "ipykernel"}
+
+
+def install_cell_source() -> str:
+    """The guarded first code cell of every lesson (tagged ``install``, generated).
+
+    In the course's environment ``lrlessons`` is importable and the cell does nothing,
+    printing nothing. Elsewhere (Colab, a bare Jupyter) it installs the course's helper
+    package from the repository and the course's pinned libraries, keeping the host's
+    torch: lesson 00's check then says what differs from the pins.
+    """
+    req = (ROOT / "requirements.txt").read_text().splitlines()
+    pins = [l.split("#")[0].strip() for l in req if "==" in l.split("#")[0]]
+    pins = [p for p in pins if p.split("==")[0].lower() not in NOT_REINSTALLED]
+    links = course_links()
+    rows, row = [], []
+    for pin in pins:
+        if len(", ".join(row + [f'"{pin}"'])) > 72:
+            rows.append(", ".join(row))
+            row = []
+        row.append(f'"{pin}"')
+    rows.append(", ".join(row))
+    packages = ",\n".join(f"            {r}" for r in rows)
+    return (
+        "# Outside the course's environment (Colab, a bare Jupyter), install the course's\n"
+        "# helpers first; in the course's environment this cell does nothing.\n"
+        "import importlib.util, subprocess, sys\n"
+        "if importlib.util.find_spec(\"lrlessons\") is None:\n"
+        "    print(\"Installing the course's helper package and libraries (a minute or two)...\")\n"
+        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
+        f"            \"lrlessons @ git+{links['repository']}@{links['branch']}\",\n"
+        f"{packages}], check=True)"
+    )
 
 
 # ---------------------------------------------------------------- text <-> notebook
@@ -75,10 +138,30 @@ def to_py(nb: nbformat.NotebookNode) -> str:
     return "\n".join(out)
 
 
+def language_info(version: str | None = None) -> dict:
+    """The ``language_info`` JupyterLab writes once an ipykernel connects.
+
+    Stored in full, so that opening a lesson in JupyterLab changes nothing and the
+    tab is not marked unsaved. ``version`` is the kernel's Python: the one running
+    this tool (the venv's), unless given. The learner's working copies get their own
+    Python's version when they are made (``tools/course.py``).
+    """
+    return {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": version or platform.python_version(),
+    }
+
+
 def clean_metadata(meta: dict) -> dict:
+    version = meta.get("language_info", {}).get("version") if isinstance(meta, dict) else None
     return {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python", "pygments_lexer": "ipython3"},
+        "language_info": language_info(version),
     }
 
 
@@ -141,9 +224,11 @@ def nav_line(paths: list[Path], titles: dict[Path, str], i: int) -> str:
 
 
 def course_map(paths: list[Path], nbs: dict[Path, nbformat.NotebookNode], prefix: str) -> str:
-    rows = ["| Lesson | What it promises |", "|---|---|"]
+    rows = ["| Lesson | What it promises | Run online |", "|---|---|---|"]
     for p in paths:
-        rows.append(f"| [{title_of(nbs[p], p)}]({prefix}{p.name}) | {promise_of(nbs[p])} |")
+        rows.append(f"| [{title_of(nbs[p], p)}]({prefix}{p.name}) | {promise_of(nbs[p])} "
+                    f"| [Colab]({colab_url(p.name)}) |")
+    rows += ["", f"No install: each lesson's *Colab* link, or every lesson at once on [Binder]({binder_url()})."]
     return "\n".join(rows)
 
 
@@ -155,7 +240,16 @@ def expected_nav() -> dict[Path, nbformat.NotebookNode]:
     for i, p in enumerate(paths):
         nb = nbs[p]
         line = nav_line(paths, titles, i)
-        cells = [c for c in nb.cells if "nav" not in c.metadata.get("tags", [])]
+        old = [c for c in nb.cells if "install" in c.metadata.get("tags", [])]
+        cells = [c for c in nb.cells if not {"nav", "install"} & set(c.metadata.get("tags", []))]
+        first_code = next((k for k, c in enumerate(cells) if c.cell_type == "code"), len(cells))
+        source = install_cell_source()
+        if old and old[0].source == source:
+            install = old[0]  # current: keep it as executed
+        else:
+            install = nbformat.v4.new_code_cell(source)
+            install.metadata["tags"] = ["install"]
+        cells.insert(first_code, install)
         top = nbformat.v4.new_markdown_cell(line)
         top.metadata["tags"] = ["nav"]
         bottom = nbformat.v4.new_markdown_cell(line)
@@ -176,12 +270,19 @@ def expected_readme() -> str:
     return re.sub(re.escape(MAP_START) + ".*?" + re.escape(MAP_END), lambda _: block, text, flags=re.S)
 
 
+def dumps(nb: nbformat.NotebookNode) -> str:
+    """The notebook's text exactly as JupyterLab saves it (nbformat's own writer)."""
+    return nbformat.writes(nb, version=4) + "\n"
+
+
 def write(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write with stable cell ids (by position), so JupyterLab opens it unmodified."""
+    """Write as JupyterLab would, with stable cell ids (by position): opening a
+    lesson in JupyterLab and saving it writes the same bytes."""
     for i, c in enumerate(nb.cells):
         c["id"] = f"cell-{i:03d}"
     nb.nbformat, nb.nbformat_minor = 4, 5
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    nb.metadata = clean_metadata(nb.metadata)
+    path.write_text(dumps(nb), encoding="utf-8")
 
 
 def refresh_nav(only: list[Path] | None = None) -> None:

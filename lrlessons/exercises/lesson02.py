@@ -7,8 +7,11 @@ import numpy as np
 import torch
 
 from lrlessons import legacy
-from lrlessons.exercises import Verdict, compare_curves, is_empty, verdict
+from lrlessons.exercises import (EMPTY_SHORT, FLOAT32_RTOL, Verdict, as_numbers, compare_curves,
+                                 is_empty, fitted_verdict)
 from lrlessons.trace import trace
+
+verdict = fitted_verdict  # every verdict fits a 100-character line
 
 
 def _swapped_1_3(epochs: int = 6) -> np.ndarray:
@@ -27,12 +30,9 @@ def check_swapped_order(lrs: Any) -> Verdict:
     """Exercise 1: under 1.3, step ExponentialLR first and StepLR last: the optimizer's lr after epochs 1..6."""
     want = _swapped_1_3()
     t = np.arange(1, 7)
-    try:
-        got = np.asarray(lrs, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        got = None
+    got = as_numbers(lrs)
     if got is not None and got.shape == want.shape:
-        if np.allclose(got, want, rtol=1e-9, atol=1e-12):
+        if np.allclose(got, want, rtol=FLOAT32_RTOL, atol=1e-12):  # float32 answers are right too
             return verdict(True, "StepLR is stepped last, so its closed form is what the optimizer keeps: "
                            "0.1, 0.1, 0.05, 0.05, 0.05, 0.025 (ExponentialLR now has no effect).", "")
         if np.allclose(got, 0.1 * 0.9 ** t):
@@ -45,7 +45,7 @@ def check_swapped_order(lrs: Any) -> Verdict:
         if np.allclose(got, 0.1 * 0.5 ** ((t - 1) // 3)) or np.allclose(got, 0.1 * 0.5 ** ((t + 1) // 3)):
             return verdict(False, "", "that is StepLR's staircase shifted by one epoch: read the optimizer's lr "
                            "after both step() calls of each epoch, for epochs 1 to 6.")
-    return compare_curves(lrs, want, "your list of lrs")
+    return compare_curves(lrs, want, "your list of lrs", empty=EMPTY_SHORT)
 
 
 def check_warmup_then_decay(make: Any, steps: int = 20) -> Verdict:
@@ -87,45 +87,63 @@ def check_warmup_then_decay(make: Any, steps: int = 20) -> Verdict:
     return ok
 
 
-_SCALES = {"StepLR": True, "LambdaLR": True, "ExponentialLR": True, "CosineAnnealingLR(eta_min=0)": True,
-           "CosineAnnealingLR(eta_min=1e-3)": False, "CyclicLR": False, "OneCycleLR": False}
+#: Exercise 3's compositions, and whether each is a multiplier on the optimizer's initial lr.
+_SCALES = {
+    "SequentialLR(LinearLR, ExponentialLR)": True,
+    "SequentialLR(LinearLR, OneCycleLR)": False,
+    "SequentialLR(ConstantLR, CyclicLR)": False,
+    "ChainedScheduler(MultiStepLR, CosineAnnealingLR)": True,
+    "ChainedScheduler(ExponentialLR, CosineAnnealingLR(eta_min=1e-3))": False,
+    "ChainedScheduler(ExponentialLR, LambdaLR)": True,
+}
 
 
 def check_proportional(answer: Any) -> Verdict:
-    """Exercise 3: which classes give a curve proportional to the optimizer's initial lr."""
-    if is_empty(answer) or not hasattr(answer, "__iter__") or isinstance(answer, str):
-        return verdict(False, "", "answer with a set of class names, e.g. {'StepLR'}.")
+    """Exercise 3: which compositions give a curve proportional to the optimizer's initial lr."""
+    if is_empty(answer) or not hasattr(answer, "__iter__") or isinstance(answer, (str, dict)):
+        return verdict(False, "", "answer with a set of names from lesson02.CHOICES, e.g. "
+                       "{'SequentialLR(LinearLR, ExponentialLR)'}.")
     answer = set(answer)
     unknown = answer - set(_SCALES)
     if unknown:
-        return verdict(False, "", f"{sorted(unknown)} is not one of the choices {sorted(_SCALES)}.")
+        return verdict(False, "", f"{sorted(unknown)} is not one of the choices in lesson02.CHOICES.")
     want = {k for k, v in _SCALES.items() if v}
     if answer == want:
-        return verdict(True, "the multipliers are StepLR, LambdaLR, ExponentialLR and cosine down to 0; "
-                       "an eta_min floor breaks proportionality, and CyclicLR/OneCycleLR ignore the "
-                       "optimizer's lr altogether.", "")
+        return verdict(True, "a composition is a multiplier when every part that sets the final lr is one: "
+                       "an eta_min floor, OneCycleLR's max_lr and CyclicLR's base_lr/max_lr are absolute lrs. "
+                       "LambdaLR overwrites ExponentialLR, but from base_lrs, so it stays a multiplier.", "")
     missing, extra = sorted(want - answer), sorted(answer - want)
     parts = []
     if missing:
-        parts.append(f"{missing} also scale with the initial lr")
+        parts.append(f"{missing} also scale{'s' * (len(missing) == 1)} with the initial lr")
     if extra:
-        parts.append(f"{extra} do not (run them with two initial lrs and compare)")
+        parts.append(f"{extra} do{'es' * (len(extra) == 1)} not: look for a part that sets an absolute lr "
+                     "(trace it with two initial lrs and compare)")
     return verdict(False, "", "; ".join(parts) + ".")
+
+
+#: The names exercise 3 asks about.
+CHOICES = tuple(_SCALES)
 
 
 def make_probe(name: str) -> Callable[[torch.optim.Optimizer], Any]:
     """The scheduler behind each choice of exercise 3, for the learner to trace."""
     from torch.optim import lr_scheduler as L
     table = {
-        "StepLR": lambda o: L.StepLR(o, 5, 0.5),
-        "LambdaLR": lambda o: L.LambdaLR(o, lambda t: 1 / (1 + t)),
-        "ExponentialLR": lambda o: L.ExponentialLR(o, 0.9),
-        "CosineAnnealingLR(eta_min=0)": lambda o: L.CosineAnnealingLR(o, 20),
-        "CosineAnnealingLR(eta_min=1e-3)": lambda o: L.CosineAnnealingLR(o, 20, eta_min=1e-3),
-        "CyclicLR": lambda o: L.CyclicLR(o, 0.01, 0.1, step_size_up=5),
-        "OneCycleLR": lambda o: L.OneCycleLR(o, 0.1, total_steps=30),
+        "SequentialLR(LinearLR, ExponentialLR)": lambda o: L.SequentialLR(
+            o, [L.LinearLR(o, 0.1, total_iters=5), L.ExponentialLR(o, 0.9)], [5]),
+        "SequentialLR(LinearLR, OneCycleLR)": lambda o: L.SequentialLR(
+            o, [L.LinearLR(o, 0.1, total_iters=5), L.OneCycleLR(o, 0.1, total_steps=30)], [5]),
+        "SequentialLR(ConstantLR, CyclicLR)": lambda o: L.SequentialLR(
+            o, [L.ConstantLR(o, 0.5, total_iters=5), L.CyclicLR(o, 0.01, 0.1, step_size_up=5)], [5]),
+        "ChainedScheduler(MultiStepLR, CosineAnnealingLR)": lambda o: L.ChainedScheduler(
+            [L.MultiStepLR(o, [10, 20]), L.CosineAnnealingLR(o, 20)]),
+        "ChainedScheduler(ExponentialLR, CosineAnnealingLR(eta_min=1e-3))": lambda o: L.ChainedScheduler(
+            [L.ExponentialLR(o, 0.9), L.CosineAnnealingLR(o, 20, eta_min=1e-3)]),
+        "ChainedScheduler(ExponentialLR, LambdaLR)": lambda o: L.ChainedScheduler(
+            [L.ExponentialLR(o, 0.9), L.LambdaLR(o, lambda t: 1 / (1 + t))]),
     }
     if name not in table:
         from lrlessons._checks import bad_value
-        raise bad_value("name", name, "one of " + ", ".join(repr(k) for k in table))
+        raise bad_value("name", name, "one of lesson02.CHOICES")
     return table[name]

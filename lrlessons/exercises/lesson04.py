@@ -4,8 +4,9 @@
   methods where its rule lives, docstrings left out) beside the course's twin from
   ``lrlessons.reference``.
 - ``verify(name, ...)`` steps the real torch class, the twin and (where there is one)
-  the closed form from ``lrlessons.formulas`` on the same two param groups and reports
-  how far apart they are; the lesson asserts on the result.
+  the formula from ``lrlessons.formulas`` on the same two param groups and reports
+  whether they agree; the lesson asserts on the result.
+- ``plot_grid(results)`` draws several ``verify`` results as a grid of small plots.
 - ``composition_table()`` puts each class on an optimizer that another scheduler
   already drives and tells, by experiment, whether the two multiply or one overwrites.
 - ``check_*`` are the exercise checkers (they print "Correct: ..." or "Not yet: ...").
@@ -34,9 +35,10 @@ from lrlessons import formulas
 from lrlessons import reference as twin_sched
 from lrlessons._checks import bad_value, one_of
 from lrlessons.exercises import is_empty as _empty
-from lrlessons.exercises import verdict
+from lrlessons.exercises import fitted_verdict as verdict
 
-__all__ = ["CLASSES", "METHODS", "show_source", "source_of", "verify", "Verified", "plot_verified",
+__all__ = ["CLASSES", "FORMULA_TOL", "METHODS", "show_source", "source_of", "verify", "Verified", "plot_verified",
+           "plot_grid",
            "composition_table",
            "check_step_rule", "check_linear_multiplier", "check_cosine_rule", "check_composes"]
 
@@ -134,17 +136,27 @@ class Verified:
     def steps(self) -> int:
         return len(self.torch)
 
+    @property
+    def ok(self) -> bool:
+        """Twin and torch bit for bit, and the formula (if any) within ``FORMULA_TOL`` of torch."""
+        twin = bool(lrlessons.agree(self.twin.lrs, self.torch.lrs, tol=0))
+        formula = self.formula is None or bool(lrlessons.agree(self.formula, self.torch.lrs, tol=FORMULA_TOL))
+        return twin and formula and self.momentum_gap == 0
+
     def __str__(self) -> str:
-        # words rather than raw differences: a closed form's last bit may differ from one
-        # CPU's cos to another's, and the stored output must not
+        # verdicts, never raw differences: a formula's last bit may differ from one CPU's
+        # cos or power to another's, and the stored output must not (lrlessons.agree)
         groups = self.torch.lrs.shape[1]
-        twin = "identical" if self.twin_gap == 0 else f"max |diff| {self.twin_gap:.1e}"
-        text = f"{self.name}: {self.steps} steps x {groups} param groups | twin vs torch: {twin}"
+        head = f"{self.name}, {self.steps} steps x {groups} param groups"
+        twin = f"twin vs torch {lrlessons.agree(self.twin.lrs, self.torch.lrs, tol=0)}"
         if self.formula is None:
-            return text + " | no closed form"
-        if self.formula_gap <= 1e-12:
-            return text + " | closed form vs torch: within 1e-12"
-        return text + f" | closed form vs torch: max |diff| {self.formula_gap:.1e}"
+            return f"{head}\n  {twin} | no formula in lrlessons.formulas"
+        formula = lrlessons.agree(self.formula, self.torch.lrs, tol=FORMULA_TOL)
+        return f"{head}\n  {twin} | lrlessons.formulas vs torch {formula}"
+
+
+#: How close the course's NumPy formulas must come to torch (absolute, in lr units).
+FORMULA_TOL = 1e-12
 
 
 def _formula_for(name: str, kwargs: dict, t: np.ndarray, base_lrs: tuple[float, ...]) -> np.ndarray | None:
@@ -216,6 +228,42 @@ def plot_verified(result: Verified, ax: Any = None, *, log: bool = False, title:
     ax.set_title(title or result.name)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never over a curve
     return ax
+
+
+def plot_grid(results: dict[str, Verified], *, ncols: int = 2, log: tuple[str, ...] = ()) -> Any:
+    """Small multiples: one panel per ``verify`` result, torch's lr per group as lines.
+
+    The twin is drawn as dots on every third step (it coincides with torch; ``print(result)``
+    says how closely). Panels named in ``log`` get a log scale. At most 7.5 in wide.
+    Returns the figure. Used by lessons 04a and 04b.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(results, dict) or not results or not all(isinstance(r, Verified) for r in results.values()):
+        raise bad_value("results", results, "a non-empty dict {title: the Verified object verify() returns}",
+                        TypeError)
+    nrows = -(-len(results) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5, 1.9 * nrows + 0.6), squeeze=False)
+    for ax, (title, r) in zip(axes.flat, results.items()):
+        t = r.torch.steps
+        for g in range(r.torch.lrs.shape[1]):
+            line, = ax.plot(t, r.torch.lrs[:, g], lw=1.6, label=f"torch, group {g}")
+            ax.plot(t[::3], r.twin.lrs[::3, g], "o", ms=2.2, color=line.get_color(),
+                    label=f"twin, group {g}")
+        if title in log:
+            ax.set_yscale("log")
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(results):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("lr", fontsize=8)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("steps taken (t)", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=4, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (1.9 * nrows + 0.6)))
+    return fig
 
 
 # ----------------------------------------------------------------------------- composition
@@ -309,8 +357,7 @@ def composition_table(steps: int = 12, module: Any = torch_sched) -> pd.DataFram
 
 
 # ----------------------------------------------------------------------------- checkers
-_EMPTY_RULE = ("returned None: replace the ... in the cell above with code that returns the new lr, "
-               "and run it again.")
+_EMPTY_RULE = "returned None: replace the ... with code that returns the new lr, then run the cell."
 
 
 class _BadAnswer(Exception):

@@ -1,18 +1,30 @@
-"""Checkers for lesson 05 (timm's schedulers). Each compares your answer with the real timm."""
+"""Checkers for lesson 05 (timm's schedulers). Each compares your answer with the real timm.
+
+Answers may be Python numbers, NumPy scalars or arrays, or tensors: the type never
+makes a right answer wrong, and a wrong number is shown with enough digits to tell it
+from timm's.
+"""
 from __future__ import annotations
 
-import numbers
+import math
 import warnings
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from lrlessons.exercises import EMPTY, Verdict, compare_curves, is_empty, verdict
+from lrlessons.exercises import (Verdict, as_numbers, as_whole, compare_curves, is_empty, show,
+                                 show_pair, verdict)
 
 __all__ = ["check_cosine_by_hand", "check_update_counts", "check_timm_milestones"]
 
 
-def _timm_lrs(make, counts) -> np.ndarray:
+def _empty(name: str) -> str:
+    """The message for a placeholder still in place (short enough for a projector)."""
+    return f"{name} is still empty: replace the ... with your answer and run the cell again."
+
+
+def _timm_lrs(make: Callable, counts) -> np.ndarray:
     """The lr the real timm scheduler sets for each count (``step(t)``)."""
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     sched = make(opt)
@@ -23,19 +35,37 @@ def _timm_lrs(make, counts) -> np.ndarray:
     return np.array(out)
 
 
-def _first_cycle_hint(value: float, t: int, base_lr: float, t_initial: int, lr_min: float,
-                      k_decay: float) -> str:
-    """Name the likely slip when ``value`` (the learner's lr at ``t``) is wrong in the first cycle."""
-    def cosine(k: float, floor: float) -> float:
-        return floor + (base_lr - floor) / 2 * (1 + np.cos(np.pi * t ** k / t_initial ** k))
+def _cosine_hint(value: float, t: int, base_lr: float, t_initial: int, lr_min: float,
+                 cycle_decay: float, k_decay: float) -> str:
+    """Name the likely slip when ``value`` (the learner's lr at ``t``) is wrong inside the cycles.
 
-    if np.isclose(value, cosine(1.0, lr_min), rtol=1e-9, atol=1e-12):
+    Each candidate is the right formula with one piece changed; the hint names the piece.
+    Only an answer that gets the cycle index wrong is told about the cycle index.
+    """
+    cycle = t // t_initial
+    t_in = t - cycle * t_initial
+    peak = base_lr * cycle_decay ** cycle
+
+    def cosine(count: float, top: float, k: float = k_decay, floor: float = lr_min) -> float:
+        return floor + (top - floor) / 2 * (1 + math.cos(math.pi * count ** k / t_initial ** k))
+
+    def near(other: float) -> bool:
+        return bool(np.isclose(value, other, rtol=1e-9, atol=1e-12))
+
+    if cycle > 0 and (near(cosine(t, peak)) or near(cosine(t, base_lr))):
+        return (f"t={t} is in cycle {cycle}: measure t from the start of that cycle, "
+                f"t - {cycle} * t_initial, inside the cosine")
+    if cycle > 0 and near(cosine(t_in, base_lr)):
+        return (f"your cycle index is right; the peak of cycle {cycle} is "
+                f"base_lr * cycle_decay**{cycle} = {show(peak)}, not base_lr")
+    if near(cosine(t_in, peak, k=1.0)):
         return f"that is the plain cosine: k_decay={k_decay} puts t**k / t_initial**k in the cosine"
-    if np.isclose(value, cosine(k_decay, 0.0), rtol=1e-9, atol=1e-12):
+    if near(cosine(t_in, peak, floor=0.0)):
         return (f"that cosine ends at 0: it should run down to lr_min={lr_min}, "
-                "lr_min + (base_lr - lr_min) / 2 * (1 + cos(...))")
-    return ("the first cycle is lr_min + (base_lr - lr_min) / 2 * (1 + cos(pi * t**k / t_initial**k)) "
-            f"with k={k_decay}")
+                "lr_min + (peak - lr_min) / 2 * (1 + cos(...))")
+    return (f"in cycle {cycle} timm gives lr_min + (base_lr * cycle_decay**{cycle} - lr_min) / 2 "
+            f"* (1 + cos(pi * t_in**k / t_initial**k)) with t_in = t - {cycle} * t_initial, "
+            f"k={k_decay}")
 
 
 def check_cosine_by_hand(fn, base_lr: float = 0.1, t_initial: int = 30, lr_min: float = 1e-3,
@@ -53,46 +83,58 @@ def check_cosine_by_hand(fn, base_lr: float = 0.1, t_initial: int = 30, lr_min: 
                                                  k_decay=k_decay), t)
     try:
         answer = fn(t.copy())
-        if is_empty(answer):
-            return verdict(False, "", "your function's result " + EMPTY)
-        got = np.asarray(answer, dtype=float).reshape(-1)
     except Exception as exc:  # the learner's code: report, never raise
         return verdict(False, "", f"calling your function raised {type(exc).__name__}: {exc}")
-    if got.shape == want.shape and not np.allclose(got, want, rtol=1e-9, atol=1e-12):
-        bad = int(np.argmin(np.isclose(got, want, rtol=1e-9, atol=1e-12)))
+    if is_empty(answer):
+        name = getattr(fn, "__name__", "")
+        return verdict(False, "", _empty(f"{name}(t)" if name.isidentifier() else "your function"))
+    got = as_numbers(answer)
+    if got is None:
+        return verdict(False, "", f"your function should return an array of lrs, got "
+                       f"{type(answer).__name__}.")
+    close = np.isclose(got, want, rtol=1e-9, atol=1e-12) if got.shape == want.shape else None
+    if close is not None and not close.all():
+        bad = int(np.argmin(close))
         cycle = bad // t_initial
         if cycle >= cycle_limit:
             hint = (f"after {cycle_limit} cycles (t >= {cycle_limit * t_initial}) timm stays "
                     "at lr_min")
-        elif cycle > 0:
-            hint = (f"t={bad} is in cycle {cycle}: use t - {cycle} * t_initial inside the cosine "
-                    f"and base_lr * cycle_decay**{cycle} as the peak")
         else:
-            hint = _first_cycle_hint(got[bad], bad, base_lr, t_initial, lr_min, k_decay)
-        return verdict(False, "", f"at t={bad} you give {got[bad]:.8g}, timm gives "
-                       f"{want[bad]:.8g}: {hint}.")
+            hint = _cosine_hint(got[bad], bad, base_lr, t_initial, lr_min, cycle_decay, k_decay)
+        a, b = show_pair(got[bad], want[bad])
+        return verdict(False, "", f"at t={bad} you give {a}, timm gives {b}: {hint}.")
     return compare_curves(got, want, "your lrs")
 
 
-def check_update_counts(t_initial, warmup_t, epochs: int = 100, updates_per_epoch: int = 10,
-                        warmup_epochs: int = 5) -> Verdict:
-    """Exercise 2: ``t_initial``, ``warmup_t`` for a per-update cosine (``t_in_epochs=False``)."""
+def check_update_counts(t_initial, warmup_t, epochs: int = 90, updates_per_epoch: int = 25,
+                        warmup_epochs: int = 3) -> Verdict:
+    """Exercise 2: ``t_initial``, ``warmup_t`` for a per-update cosine (``t_in_epochs=False``).
+
+    Whole numbers in any form count (``2250``, ``2250.0``, ``np.int64(2250)``,
+    ``torch.tensor(2250)``).
+    """
     from timm.scheduler import CosineLRScheduler
 
+    given = {}
     for name, value in (("t_initial", t_initial), ("warmup_t", warmup_t)):
         if is_empty(value):
-            return verdict(False, "", f"{name} {EMPTY}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-            return verdict(False, "", f"{name} should be a whole number, got {value!r}.")
+            return verdict(False, "", _empty(name))
+        whole = as_whole(value)
+        if whole is None or whole < 0:
+            shown = value if isinstance(value, str) else _plain(value)
+            return verdict(False, "", f"{name} should be a whole number of updates (0 or more), "
+                           f"got {shown}.")
+        given[name] = whole
+    t_initial, warmup_t = given["t_initial"], given["warmup_t"]
     if t_initial == epochs or warmup_t == warmup_epochs:
         return verdict(False, "", "with t_in_epochs=False timm counts updates (the num_updates you "
                        "pass to step_update), not epochs: multiply by the updates per epoch.")
     total = epochs * updates_per_epoch
     warmup = warmup_epochs * updates_per_epoch
     if warmup_t == warmup and t_initial in (total - warmup, total + warmup):
-        return verdict(False, "", f"warmup_t={warmup_t} is right; with the default warmup_prefix=False the "
-                       "warmup is part of t_initial (the cosine's clock starts at update 0), so "
-                       "t_initial is the whole run.")
+        return verdict(False, "", f"warmup_t={warmup_t} is right; with the default "
+                       "warmup_prefix=False the warmup is part of t_initial (the cosine's "
+                       "clock starts at update 0), so t_initial is the whole run.")
     ok = t_initial == total and warmup_t == warmup
     if ok:  # and the real scheduler agrees: at the last update the cosine is done
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
@@ -100,23 +142,39 @@ def check_update_counts(t_initial, warmup_t, epochs: int = 100, updates_per_epoc
                                   warmup_lr_init=1e-4, t_in_epochs=False)
         sched.step_update(total)
         ok = opt.param_groups[0]["lr"] == 0.0
-    return verdict(ok, f"t_initial={t_initial} and warmup_t={warmup_t} updates: the warmup ends "
-                   f"after {warmup_epochs} epochs and the cosine reaches 0 at update {total}.",
+    return verdict(ok, f"t_initial={t_initial}, warmup_t={warmup_t} updates: "
+                   f"{warmup_epochs} warmup epochs, cosine at 0 by update {total}.",
                    f"t_initial={t_initial}, warmup_t={warmup_t} do not give a "
                    f"{warmup_epochs}-epoch warmup and a cosine that ends after {epochs} epochs "
                    f"of {updates_per_epoch} updates.")
 
 
+def _plain(value: Any) -> str:
+    """A value as a learner would write it: ``1000.5``, not ``np.float64(1000.5)``."""
+    numbers = as_numbers(value) if not isinstance(value, (list, tuple, dict)) else None
+    if numbers is not None and numbers.size == 1:
+        return show(numbers[0], 12)
+    return repr(value)
+
+
 def check_timm_milestones(milestones, torch_milestones=(30, 80), gamma: float = 0.1,
                           epochs: int = 100) -> Verdict:
-    """Exercise 3: timm milestones that give the same per-epoch lrs as torch's MultiStepLR."""
+    """Exercise 3: timm milestones that give the same per-epoch lrs as torch's MultiStepLR.
+
+    A list, tuple, NumPy array or tensor of epochs; whole-number floats count as epochs.
+    """
     from timm.scheduler import MultiStepLRScheduler
 
     if is_empty(milestones):
-        return verdict(False, "", f"milestones {EMPTY}")
-    if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__len__"):
+        return verdict(False, "", _empty("milestones"))
+    values = None
+    if not isinstance(milestones, (str, bytes)) and (hasattr(milestones, "__len__")
+                                                     and getattr(milestones, "ndim", 1) == 1):
+        values = as_numbers(milestones)
+    if values is None or values.size == 0 or not np.all(np.isfinite(values)):
         return verdict(False, "", "milestones should be a list of epochs, e.g. [10, 20].")
-    if list(milestones) != sorted(milestones):
+    ms = [int(m) if m == int(m) else float(m) for m in values]
+    if ms != sorted(ms):
         return verdict(False, "", "timm expects the milestones sorted from first to last.")
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, list(torch_milestones), gamma)
@@ -126,12 +184,12 @@ def check_timm_milestones(milestones, torch_milestones=(30, 80), gamma: float = 
         for _ in range(epochs):
             want.append(opt.param_groups[0]["lr"])
             sched.step()
-    got = _timm_lrs(lambda o: MultiStepLRScheduler(o, decay_t=list(milestones), decay_rate=gamma),
-                    range(epochs))
-    if list(milestones) == list(torch_milestones):
+    if ms == list(torch_milestones):
         return verdict(False, "", "the same numbers decay one epoch early in timm: it compares "
                        "each milestone with t + 1.")
-    if list(milestones) == [m - 1 for m in torch_milestones]:
-        return verdict(False, "", "timm already decays one epoch before its milestone; subtracting 1 "
-                       "makes it two epochs early. Move the milestones the other way.")
+    if ms == [m - 1 for m in torch_milestones]:
+        return verdict(False, "", "timm already decays one epoch before its milestone; "
+                       "subtracting 1 makes it two epochs early. Move the milestones the other "
+                       "way.")
+    got = _timm_lrs(lambda o: MultiStepLRScheduler(o, decay_t=ms, decay_rate=gamma), range(epochs))
     return compare_curves(got, want, "the timm curve with your milestones")

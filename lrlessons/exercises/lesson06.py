@@ -7,12 +7,23 @@ recognises the lesson's typical mistakes: an lr returned where a factor is wante
 """
 from __future__ import annotations
 
+import textwrap
+
 from typing import Any, Callable
 
 import numpy as np
 
-from lrlessons.exercises import EMPTY, Verdict, compare_curves, is_empty, verdict
+from lrlessons.exercises import EMPTY, Verdict, is_empty
+from lrlessons.exercises import verdict as _print_verdict
 from lrlessons.formulas.keras_schedules import exponential_decay
+
+def verdict(ok: bool, good: str, bad: str) -> Verdict:
+    """Print the verdict, wrapped at 100 characters (a projector's line), and return it."""
+    prefix = "Correct: " if ok else "Not yet: "
+    text = textwrap.fill(prefix + (good if ok else bad), 100, subsequent_indent="    ",
+                         break_long_words=False, break_on_hyphens=False)
+    return _print_verdict(ok, text[len(prefix):], text[len(prefix):])
+
 
 __all__ = ["STEP_DECAY_BASE_LR", "check_decay_per_step", "check_step_decay_factor", "check_two_argument_port",
            "keras_step_decay", "keras_warm_then_decay"]
@@ -20,6 +31,9 @@ __all__ = ["STEP_DECAY_BASE_LR", "check_decay_per_step", "check_step_decay_facto
 STEP_DECAY_BASE_LR = 0.01
 TWO_ARGUMENT_BASE_LR = 1e-3
 EPOCHS = 12
+#: How close a right answer's lrs must be: float32 precision (2**-23 is about 1.2e-7), so
+#: that a factor computed in float32 (np.float32, a float32 tensor) counts as right.
+RTOL = 1e-6
 
 
 def keras_step_decay(epoch: int) -> float:
@@ -32,8 +46,19 @@ def keras_warm_then_decay(epoch: int, lr: float) -> float:
     return lr * 2.0 if epoch < 3 else lr * 0.8
 
 
-def _same(a: np.ndarray, b: np.ndarray, rtol: float = 1e-6) -> bool:
+def _same(a: np.ndarray, b: np.ndarray, rtol: float = RTOL) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=0))
+
+
+def _compare(got: np.ndarray, want: np.ndarray, what: str, unit: str) -> Verdict:
+    """Right when every lr is within RTOL of the expected one; else the first difference, in full digits."""
+    close = np.isclose(got, want, rtol=RTOL, atol=0)
+    if close.all():
+        return verdict(True, f"all {want.size} lrs match (within {RTOL:g} relative, float32 precision).", "")
+    i = int(np.argmin(close))
+    rel = abs(got[i] / want[i] - 1) if want[i] else float("inf")
+    return verdict(False, "", f"{what} first differs at {unit} {i}: got {got[i]:.9g}, expected {want[i]:.9g} "
+                   f"(relative difference {rel:.2g}, more than the {RTOL:g} allowed).")
 
 
 def _common_mistake(got: np.ndarray, want: np.ndarray, base_lr: float, unit: str) -> str | None:
@@ -54,14 +79,14 @@ def _common_mistake(got: np.ndarray, want: np.ndarray, base_lr: float, unit: str
     return None
 
 
-def _build_check(make_scheduler: Any) -> str | None:
-    """Why ``make_scheduler`` is not a function optimizer -> scheduler, or None if it is."""
+def _build_check(make_scheduler: Any, name: str = "make_scheduler") -> str | None:
+    """Why ``make_scheduler`` (called ``name`` in the lesson) is not a function optimizer -> scheduler."""
     import torch
 
     if is_empty(make_scheduler):
-        return f"make_scheduler {EMPTY}"
+        return f"{name} {EMPTY}"
     if not callable(make_scheduler):
-        return (f"make_scheduler should be a function optimizer -> scheduler, got "
+        return (f"{name} should be a function optimizer -> scheduler, got "
                 f"{type(make_scheduler).__name__}.")
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     wrap = " That looks like an lr_lambda: wrap it, lambda optimizer: LambdaLR(optimizer, your_function)."
@@ -72,11 +97,11 @@ def _build_check(make_scheduler: Any) -> str | None:
             looks_like_lambda = isinstance(float(make_scheduler(0)), float)
         except Exception:
             looks_like_lambda = False
-        return (f"make_scheduler(optimizer) failed: {type(exc).__name__}: {exc}."
+        return (f"{name}(optimizer) failed: {type(exc).__name__}: {exc}."
                 + (wrap if looks_like_lambda else ""))
     if not (hasattr(built, "optimizer") and callable(getattr(built, "step", None))):
         hint = wrap if callable(built) else ""
-        return (f"make_scheduler(optimizer) should return a torch scheduler built on that optimizer, "
+        return (f"{name}(optimizer) should return a torch scheduler built on that optimizer, "
                 f"got {type(built).__name__}.{hint}")
     return None
 
@@ -107,7 +132,7 @@ def check_step_decay_factor(factor: Any) -> Verdict:
                 "steps, epoch // 3.")
     if hint is not None:
         return verdict(False, "", hint)
-    return compare_curves(got, want, "the lr LambdaLR gives per epoch", rtol=1e-9)
+    return _compare(got, want, "the lr LambdaLR gives per epoch", "epoch")
 
 
 def check_two_argument_port(make_scheduler: Any) -> Verdict:
@@ -131,12 +156,12 @@ def check_two_argument_port(make_scheduler: Any) -> Verdict:
     hint = _common_mistake(got, want, TWO_ARGUMENT_BASE_LR, "epoch")
     if hint is not None:
         return verdict(False, "", hint)
-    return compare_curves(got, want, "the lr per epoch", rtol=1e-6)
+    return _compare(got, want, "the lr per epoch", "epoch")
 
 
 def check_decay_per_step(make_scheduler: Any) -> Verdict:
     """Exercise 3: a torch scheduler, stepped every batch, equal to Keras ExponentialDecay(0.1, 50, 0.5)."""
-    problem = _build_check(make_scheduler)
+    problem = _build_check(make_scheduler, "make_per_step")
     if problem is not None:
         return verdict(False, "", problem)
     steps = 200
@@ -154,4 +179,4 @@ def check_decay_per_step(make_scheduler: Any) -> Verdict:
     hint = _common_mistake(got, want, 0.1, "step")
     if hint is not None:
         return verdict(False, "", hint)
-    return compare_curves(got, want, "the lr per step", rtol=1e-6)
+    return _compare(got, want, "the lr per step", "step")

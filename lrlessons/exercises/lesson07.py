@@ -1,5 +1,12 @@
-"""Checkers for lesson 07 (the schedule explorer). Each runs the real library on your answer."""
+"""Checkers for lesson 07 (the schedule explorer). Each runs the real library on your answer.
+
+Both accept the explorer itself as the answer: ``check_cycle_mul(ex)`` reads the
+``cycle_mul`` its slider shows, ``check_warmup_then_cosine(ex)`` steps the real
+scheduler the explorer's code builds.
+"""
 from __future__ import annotations
+
+import textwrap
 
 import numbers
 import warnings
@@ -7,7 +14,16 @@ import warnings
 import numpy as np
 import torch
 
-from lrlessons.exercises import Verdict, verdict
+from lrlessons.exercises import Verdict
+from lrlessons.exercises import verdict as _print_verdict
+
+def verdict(ok: bool, good: str, bad: str) -> Verdict:
+    """Print the verdict, wrapped at 100 characters (a projector's line), and return it."""
+    prefix = "Correct: " if ok else "Not yet: "
+    text = textwrap.fill(prefix + (good if ok else bad), 100, subsequent_indent="    ",
+                         break_long_words=False, break_on_hyphens=False)
+    return _print_verdict(ok, text[len(prefix):], text[len(prefix):])
+
 
 __all__ = ["check_cycle_mul", "check_warmup_then_cosine", "restarts_and_end"]
 
@@ -32,14 +48,34 @@ def _timm_cosine(cycle_mul: float, epochs: int = 160) -> np.ndarray:
                  epochs=epochs).lr
 
 
+def _is_explorer(answer) -> bool:
+    return hasattr(answer, "entry") and hasattr(answer, "kwargs") and hasattr(answer, "curve")
+
+
 def check_cycle_mul(cycle_mul) -> Verdict:
-    """Exercise 1: the ``cycle_mul`` that makes CosineLRScheduler(t_initial=10, cycle_limit=3) end at epoch 130."""
+    """Exercise 1: the ``cycle_mul`` that makes CosineLRScheduler(t_initial=10, cycle_limit=3) end at epoch 130.
+
+    ``cycle_mul`` is a number, or the explorer whose slider shows it.
+    """
+    if _is_explorer(cycle_mul):
+        ex = cycle_mul
+        if ex.entry.cls != "CosineLRScheduler":
+            return verdict(False, "", f"the explorer shows {ex.entry.cls}: pick timm's CosineLRScheduler again.")
+        kw = ex.kwargs()
+        if kw["t_initial"] != 10 or kw["cycle_limit"] != 3:
+            return verdict(False, "", f"the explorer has t_initial={kw['t_initial']} and cycle_limit="
+                           f"{kw['cycle_limit']}: the exercise keeps t_initial=10 and cycle_limit=3 and moves "
+                           "only cycle_mul.")
+        cycle_mul = kw["cycle_mul"]
+    if hasattr(cycle_mul, "item") and getattr(cycle_mul, "ndim", 1) == 0:  # numpy scalar, 0-d tensor
+        cycle_mul = cycle_mul.item()
     if cycle_mul is None or cycle_mul is Ellipsis:
         return verdict(False, "", "cycle_mul is still empty: put a number in the cell above and run it again.")
     if (isinstance(cycle_mul, bool) or not isinstance(cycle_mul, numbers.Real)
             or not 0 < cycle_mul < float("inf")):
         return verdict(False, "", f"cycle_mul should be a positive, finite number, got {cycle_mul!r}.")
     rule = "cycle i lasts t_initial * cycle_mul**i epochs, and the three cycles must add up to 130."
+    cycle_mul = float(cycle_mul) if isinstance(cycle_mul, numbers.Real) else cycle_mul
     if cycle_mul < 1:
         return verdict(False, "", f"cycle_mul={cycle_mul} makes each cycle shorter than the one before (and timm "
                        f"cannot step such a schedule for long); {rule}")
@@ -52,7 +88,7 @@ def check_cycle_mul(cycle_mul) -> Verdict:
                                                     else f"still inside a cycle at epoch {epochs}")
     ok = restarts == [10, 40] and end == 130
     m = float(cycle_mul)
-    return verdict(ok, f"cycle_mul={cycle_mul}: cycles of 10, {10 * m:.4g} and {10 * m * m:.4g} epochs, {got}.",
+    return verdict(ok, f"cycle_mul={cycle_mul:g}: cycles of 10, {10 * m:.4g} and {10 * m * m:.4g} epochs, {got}.",
                    f"with cycle_mul={cycle_mul} timm gives {got}; {rule}")
 
 
@@ -74,12 +110,28 @@ def _expected_warmup_cosine(epochs: int, warmup: int, start_factor: float, lr: f
 
 def check_warmup_then_cosine(make_scheduler, epochs: int = 50, warmup: int = 5, start_factor: float = 0.01,
                              lr: float = 0.1) -> Verdict:
-    """Exercise 2: 5 epochs of linear warmup from 1% of the lr, then a cosine down to 0 at epoch 50."""
+    """Exercise 2: 5 epochs of linear warmup from 1% of the lr, then a cosine down to 0 at epoch 50.
+
+    ``make_scheduler`` is a function ``optimizer -> scheduler``, or the explorer: then the
+    real scheduler its code builds is checked (stepped once per epoch, as the exercise says).
+    """
     from lrlessons.formulas import cosine_annealing_lr
     from lrlessons.trace import trace
 
+    if _is_explorer(make_scheduler):
+        ex = make_scheduler
+        if ex.entry.library != "torch":
+            return verdict(False, "", f"the explorer shows {ex.entry.library}'s {ex.entry.cls}: the exercise "
+                           "is a torch schedule (try SequentialLR).")
+        if ex.entry.library == "torch" and ex.interval_w.value != "epoch":
+            return verdict(False, "", "the explorer steps the scheduler every optimizer step: set "
+                           "'step() every' to epoch, as the exercise says.")
+        from lrlessons.explorer.catalog import real_module
+
+        make_scheduler = ex._build_with(real_module(ex.entry), ex.kwargs())
     if make_scheduler is None or make_scheduler is Ellipsis or not callable(make_scheduler):
-        return verdict(False, "", "define make_scheduler(optimizer) that returns the scheduler.")
+        return verdict(False, "", "define make_scheduler(optimizer) that returns the scheduler (or pass the "
+                       "explorer once it shows the schedule).")
     probe = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
     try:
         with warnings.catch_warnings():

@@ -63,7 +63,7 @@ def _cycles(s: np.ndarray, t_initial: float,
     Cycle ``i`` lasts ``t_initial * cycle_mul**i``; with ``cycle_mul != 1`` it starts at
     ``t_initial * (cycle_mul**i - 1) / (cycle_mul - 1)``, so ``i`` is a floored logarithm
     (taken with ``math.log`` element by element, so that a count on a cycle boundary lands
-    in the same cycle as in timm).
+    in the same cycle as in timm, one count late where timm is: lesson 05, section 5).
     """
     if cycle_mul == 1:
         i = np.floor_divide(s, t_initial)
@@ -73,9 +73,13 @@ def _cycles(s: np.ndarray, t_initial: float,
         raise bad_value("cycle_mul", cycle_mul,
                         f">= 1 for counts past {t_initial / (1 - cycle_mul):g}: "
                         "shrinking cycles all end before that")
-    i = np.array([math.floor(math.log(x, cycle_mul)) for x in inside.ravel()], dtype=float)
-    i = i.reshape(s.shape)
-    grow = np.power(cycle_mul, i)
+    flat = [math.floor(math.log(x, cycle_mul)) for x in inside.ravel()]
+    # cycle_mul ** i with Python's pow, as timm computes it: NumPy's vectorised power may
+    # round the last bit differently, and at a late restart (t_cur a hair below the
+    # cycle's length) that bit decides whether t_cur / length passes 1
+    powers = {j: cycle_mul ** j for j in set(flat)}
+    i = np.array(flat, dtype=float).reshape(s.shape)
+    grow = np.array([powers[j] for j in flat], dtype=float).reshape(s.shape)
     return i, grow * t_initial, s - (1 - grow) / (1 - cycle_mul) * t_initial
 
 
@@ -188,7 +192,8 @@ def poly_lr_scheduler(t: Any, base_lr: float, t_initial: int, power: float = 0.5
     def poly(s):
         i, length, t_cur = _cycles(s, t_initial, cycle_mul)
         lr_max = base_lr * np.power(cycle_decay, i)
-        shape = (1 - t_cur ** k / length ** k) ** power
+        # never below 0: a fractional power of a negative round-off residue would be NaN
+        shape = np.maximum(1 - t_cur ** k / length ** k, 0.0) ** power
         return np.where(i < cycle_limit, lr_min + (lr_max - lr_min) * shape, lr_min)
 
     return _warmup_then(t, warmup_t, warmup_lr_init, base_lr, warmup_prefix, poly, base_lr)

@@ -97,6 +97,9 @@ def cycle_position(t: float, t_initial: float, cycle_mul: float) -> tuple[int, f
     Cycle ``i`` lasts ``t_initial * cycle_mul**i`` and starts at
     ``t_initial * (cycle_mul**i - 1) / (cycle_mul - 1)`` (at ``i * t_initial`` when
     ``cycle_mul == 1``); solving ``start(i) <= t`` for ``i`` gives a logarithm.
+    It is taken with ``math.log`` exactly as timm takes it: where a start is a whole
+    number the logarithm can round a hair below a whole number, and the restart then
+    comes one count late (``t_initial=10, cycle_mul=1.4``: at 25, not 24; lesson 05, §5).
     """
     if cycle_mul == 1:
         i = t // t_initial

@@ -1,0 +1,179 @@
+"""The learner's JupyterLab, in a real browser (Debian's Chromium driven by Playwright).
+
+What `make lab` promises, checked the way a learner meets it:
+- the lessons open from working copies (tools/working_copy.py), and opening one,
+  letting the kernel connect and autosave run changes nothing: the tab is not marked
+  unsaved and the file's bytes are the same;
+- JupyterLab's log has no "not trusted" line and no warning about unencrypted TCP;
+- a run of a lesson with progress bars and widgets, saved and reopened without a
+  kernel, shows no "Error displaying widget";
+- at 1024x768 (projector) and 1366x768 (laptop) no output is wider than the notebook
+  and no figure is shrunk to unreadable size.
+
+Set LRLESSONS_SCREENSHOT_DIR to keep the screenshots.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import labserver  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+ROOT = labserver.ROOT
+spec = importlib.util.spec_from_file_location("working_copy", ROOT / "tools" / "working_copy.py")
+working_copy = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(working_copy)
+
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
+SHOTS = os.environ.get("LRLESSONS_SCREENSHOT_DIR")
+# Test-only settings: autosave every second (JupyterLab's default is 2 minutes), and
+# render every cell, so the checks see outputs wherever they are in a lesson.
+FAST = {"@jupyterlab/docmanager-extension:plugin": {"autosaveInterval": 1},
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
+KERNEL_S = 120
+STATE_JS = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!w || !w.context || !w.context.isReady) return null;
+  const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return {path: w.context.path, dirty: w.context.model.dirty, kernel: k ? k.status : 'none'};
+}"""
+
+
+def kernel_python_version() -> str:
+    return subprocess.run([labserver.python(), "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def lab_args() -> list[str]:
+    """The flags `make lab` starts JupyterLab with, where they matter to these checks."""
+    return ["--KernelManager.transport=ipc"] if os.name == "posix" else []
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """Working copies made as `make lab` makes them, served by a fresh JupyterLab."""
+    labserver.need_browser()
+    tmp = tmp_path_factory.mktemp("lab")
+    work = tmp / "my-notebooks"
+    env = labserver.jupyter_env(tmp)
+    os.environ.update({k: env[k] for k in ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR")})
+    jupyter = str(Path(labserver.python()).with_name("jupyter"))
+    working_copy.make(ROOT / "notebooks", work, kernel_python_version(), jupyter=jupyter)
+    with labserver.jupyterlab(work, tmp, FAST, lab_args()) as (base, token, log):
+        yield base, token, log, work
+
+
+def open_lesson(page, base, token, name, first=False):
+    if first:
+        page.goto(f"{base}/lab/tree/{name}?token={token}")
+    else:
+        page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', "
+                      "{path: p}); return null; }", name)
+    return labserver.wait(lambda: (lambda s: s if s and s["path"] == name and s["kernel"] == "idle" else None)(
+        page.evaluate(STATE_JS)), KERNEL_S, f"{name} open with an idle kernel")
+
+
+def close_all(page):
+    page.evaluate("""async () => {
+      await window.jupyterapp.commands.execute('application:close-all');
+      await window.jupyterapp.serviceManager.sessions.refreshRunning();
+      for (const s of Array.from(window.jupyterapp.serviceManager.sessions.running()))
+        await window.jupyterapp.serviceManager.sessions.shutdown(s.id);
+      return null;
+    }""")
+
+
+def test_opening_a_lesson_changes_nothing(course):
+    base, token, log, work = course
+    before = {name: (work / name).read_bytes() for name in LESSONS}
+    with labserver.chromium() as (page, errors):
+        for i, name in enumerate(LESSONS):
+            open_lesson(page, base, token, name, first=(i == 0))
+            # stay until autosave (every second here) has had several chances to write
+            states = [page.evaluate(STATE_JS) for _ in range(12) if not page.wait_for_timeout(250)]
+            assert not any(s["dirty"] for s in states), f"{name} is marked unsaved after opening"
+            assert (work / name).read_bytes() == before[name], f"{name} was rewritten by opening it"
+            close_all(page)
+    text = log.read_text(errors="replace")
+    assert "not trusted" not in text, "JupyterLab says a shipped lesson is not trusted"
+    assert "without encryption" not in text, "the kernel warns about unencrypted TCP"
+
+
+def widget_errors(page) -> int:
+    return page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                         ".filter(e => e.textContent.includes('Error displaying widget')).length")
+
+
+@pytest.mark.parametrize("name", [n for n in LESSONS if n.startswith(("01_", "07_"))])
+def test_a_saved_run_reopens_without_widget_errors(course, name):
+    """Run All (progress bars on, as for a learner), save, close, reopen with a new kernel."""
+    base, token, log, work = course
+    with labserver.chromium() as (page, errors):
+        open_lesson(page, base, token, name, first=True)
+        page.evaluate("""async () => {
+          const w = window.jupyterapp.shell.currentWidget;
+          await w.sessionContext.session.kernel.requestExecute(
+            {code: "import os; os.environ['LRLESSONS_PROGRESS'] = '1'"}).done;
+          await window.jupyterapp.commands.execute('notebook:run-all-cells');
+          return null;
+        }""")
+        labserver.wait(lambda: page.evaluate("""() => {
+          const w = window.jupyterapp.shell.currentWidget;
+          const cells = w.content.widgets.filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim());
+          const k = w.sessionContext.session.kernel;
+          return k.status === 'idle' && cells.every(c => c.model.executionCount !== null);
+        }"""), 300, f"Run All of {name}")
+        page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); "
+                      "return null; }")
+        labserver.wait(lambda: not page.evaluate(STATE_JS)["dirty"], 60, "the save")
+        saved = json.loads((work / name).read_text())
+        assert all(c.get("execution_count") for c in saved["cells"]
+                   if c["cell_type"] == "code" and "".join(c["source"]).strip()), "the run was not saved"
+        close_all(page)
+        open_lesson(page, base, token, name)  # a fresh kernel: the run's widget models are gone
+        # the reopened outputs render; widgets come back from their saved state
+        labserver.wait(lambda: page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output').length"),
+                       60, "outputs to render")
+        page.wait_for_timeout(1500)
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / f"reopened-{name}.png"))
+        assert widget_errors(page) == 0, f"{name}: 'Error displaying widget' after reopening a saved run"
+        close_all(page)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1366, 768)], ids=["projector", "laptop"])
+def test_outputs_fit_the_screen(course, size):
+    """No output wider than the notebook; figures shown at a readable scale."""
+    base, token, log, work = course
+    wide = [n for n in LESSONS if n.startswith(("01_", "05_"))]
+    with labserver.chromium(size) as (page, errors):
+        for i, name in enumerate(wide):
+            open_lesson(page, base, token, name, first=(i == 0))
+            if i == 0 and size[0] < 1200:  # a projector user hides the file browser
+                page.evaluate("async () => { await window.jupyterapp.commands.execute("
+                              "'application:toggle-left-area'); return null; }")
+            page.wait_for_timeout(500)
+            report = page.evaluate("""() => {
+              const out = [];
+              for (const o of document.querySelectorAll('.jp-OutputArea-output')) {
+                if (o.scrollWidth > o.clientWidth + 2) out.push(['overflow', o.scrollWidth, o.clientWidth, o.textContent.slice(0, 60)]);
+              }
+              for (const img of document.querySelectorAll('.jp-OutputArea-output img')) {
+                const shown = img.getBoundingClientRect().width;
+                if (img.naturalWidth > 0 && shown < 0.75 * img.naturalWidth) out.push(['shrunk', shown, img.naturalWidth]);
+              }
+              return out;
+            }""")
+            if SHOTS:
+                page.screenshot(path=str(Path(SHOTS) / f"{name[:3]}-{size[0]}.png"))
+            assert report == [], f"{name} at {size[0]}x{size[1]}: {report[:5]}"
+            close_all(page)
