@@ -32,7 +32,7 @@ CASES = [
     ("torch", "OneCycleLR", "pct_start", [0.2 + 0.005 * i for i in range(MOVES)],
      dict(train_epochs=10, batches_per_epoch=1000, total_steps=STEPS)),
     ("timm", "CosineLRScheduler", "cycle_mul", [1.0 + 0.05 * i for i in range(MOVES)],
-     dict(train_epochs=10, batches_per_epoch=1000, t_in_epochs=False, t_initial=2000, cycle_limit=5)),
+     dict(train_epochs=10, batches_per_epoch=1000, t_in_epochs=False, t_initial=1000, cycle_limit=5)),
     ("keras", "CosineDecayRestarts", "t_mul", [1.0 + 0.05 * i for i in range(MOVES)],
      dict(train_epochs=10, batches_per_epoch=1000, first_decay_steps=500)),
 ]
@@ -49,6 +49,8 @@ def main() -> int:
     rows, everything = [], []
     for library, name, arg, values, horizon in CASES:
         ex = Explorer(library, name, **horizon)
+        if ex.message.startswith("Refused"):
+            raise SystemExit(f"{name}: {ex.message}")
         if ex.curve.size != STEPS:
             raise SystemExit(f"{name}: the curve has {ex.curve.size} steps, expected {STEPS}")
         ex.set(arg, values[-1])  # warm-up

@@ -14,8 +14,8 @@ import torch
 
 from lrlessons._checks import bad_value, one_of
 
-#: The lessons run torch on one thread: results are bit-identical run to run
-#: for a fixed seed and thread count, and tiny models are no slower this way.
+#: Torch's thread count in the lessons. One thread makes results bit-identical run
+#: to run for a fixed seed, and tiny models are no slower this way.
 THREADS = 1
 
 _REPORTED = ("torch", "torchvision", "timm", "keras", "numpy", "pandas", "matplotlib",
@@ -25,9 +25,10 @@ _REPORTED = ("torch", "torchvision", "timm", "keras", "numpy", "pandas", "matplo
 def device(prefer: str = "cpu") -> torch.device:
     """The device the course trains on: the CPU, unless you ask for a GPU.
 
-    The course's models are tiny, so the CPU is as fast as a GPU for them, and a CPU
-    run gives the same float32 results on every machine; a GPU's kernels round
-    differently, so stored outputs would change with the hardware (lesson 01, §1).
+    The course's models are tiny, so the CPU is as fast as a GPU for them, and CPU
+    runs agree across machines to the digits the lessons print; a GPU's float32
+    kernels round differently enough to change them, so stored outputs would change
+    with the hardware (lesson 01).
     ``device("auto")`` picks CUDA when torch sees a GPU, ``device("cuda")`` insists.
     """
     one_of("prefer", prefer, ("cpu", "auto", "cuda"))

@@ -18,10 +18,12 @@ def test_setup_seeds_everything_and_reports(capsys):
     b = (random.random(), np.random.rand(), torch.rand(1).item())
     assert a == b
     assert torch.are_deterministic_algorithms_enabled() and torch.get_num_threads() == 1
-    assert report["torch"] == "2.14.1" and report["device"] in ("cpu", "cuda")
+    assert report["torch"] == "2.14.1" and report["gpu seen by torch"] in ("yes", "no")
     printed = capsys.readouterr().out
     assert "torch 2.14.1" in printed and "keras backend torch" in printed
-    assert matplotlib.rcParams["axes.grid"]  # seaborn's whitegrid theme
+    # the set-up line is the same on every supported machine: no Python version, no device
+    assert "python" not in printed.lower() and "device" not in printed and "cuda" not in printed
+    assert matplotlib.rcParams["axes.grid"]  # seaborn's whitegrid look
 
 
 def test_setup_bad_seed():
@@ -44,3 +46,22 @@ def test_checkers_explain(capsys):
     assert out[1] == "Not yet: your curve first differs at index 1: got 0.04, expected 0.05."
     assert out[2].startswith("Not yet: your curve is still empty")
     assert out[3] == "Not yet: your curve has 1 value, expected 2."
+
+
+def test_the_course_trains_on_the_cpu_unless_asked():
+    assert lrlessons.device().type == "cpu"
+    assert lrlessons.device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="^prefer='cuda' .*must be"):
+            lrlessons.device("cuda")
+    with pytest.raises(ValueError, match="^prefer='gpu' .*must be one of"):
+        lrlessons.device("gpu")
+
+
+def test_setup_imports_neither_seaborn_nor_scipy():
+    """The plot theme comes from matplotlib's own copy of seaborn's style (memory, issue 17)."""
+    import subprocess
+    import sys
+    code = "import lrlessons, sys; lrlessons.setup(quiet=True); print('seaborn' in sys.modules, 'scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -51,13 +51,23 @@ def test_there_are_lessons():
     assert "00_start_here.ipynb" in names and "01_scheduler_basics.ipynb" in names, names
 
 
+#: every stored notebook nbval runs: the lessons and their appendices
+NOTEBOOKS = LESSONS + sorted((ROOT / "notebooks" / "appendix").glob("*.ipynb"))
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[str(p.relative_to(ROOT / "notebooks").with_suffix("")) for p in NOTEBOOKS])
+def notebook(request) -> tuple[Path, dict]:
+    """Any stored notebook (the checks that do not depend on the lesson shape)."""
+    return request.param, load(request.param)
+
+
 @pytest.fixture(params=LESSONS, ids=[p.stem for p in LESSONS])
 def lesson(request) -> tuple[Path, dict]:
     return request.param, load(request.param)
 
 
-def test_kernel_and_clean_metadata(lesson):
-    path, nb = lesson
+def test_kernel_and_clean_metadata(notebook):
+    path, nb = notebook
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
     assert set(nb["metadata"]) <= {"kernelspec", "language_info"}, "per-user or widget metadata"
     for i, cell in enumerate(nb["cells"]):
@@ -66,28 +76,28 @@ def test_kernel_and_clean_metadata(lesson):
             f"cell {i} has metadata {cell['metadata']}: only tags (and the collapsed state of solutions)"
 
 
-def test_stored_exactly_as_jupyterlab_saves(lesson):
+def test_stored_exactly_as_jupyterlab_saves(notebook):
     """Opening a lesson in JupyterLab and saving it must write the same bytes, so that
     reading a lesson never changes it (the browser test checks it in JupyterLab)."""
     import nbformat
 
-    path, nb = lesson
+    path, nb = notebook
     text = path.read_text(encoding="utf-8")
     assert text == nbtool.dumps(nbformat.reads(text, as_version=4)), \
         "not stored as JupyterLab saves it: write it with tools/nb.py"
     assert nb["metadata"]["language_info"] == nbtool.language_info(nb["metadata"]["language_info"]["version"])
 
 
-def test_executed_in_order_from_a_fresh_kernel(lesson):
-    path, nb = lesson
+def test_executed_in_order_from_a_fresh_kernel(notebook):
+    path, nb = notebook
     counts = [c.get("execution_count") for c in nb["cells"]
               if c["cell_type"] == "code" and "".join(c["source"]).strip()]
     assert counts, "no code cells"
     assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}"
 
 
-def test_errors_only_where_tagged(lesson):
-    path, nb = lesson
+def test_errors_only_where_tagged(notebook):
+    path, nb = notebook
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
@@ -96,8 +106,8 @@ def test_errors_only_where_tagged(lesson):
         assert raised == tagged, f"cell {i}: raised={raised} but tagged raises-exception={tagged}"
 
 
-def test_outputs_have_no_volatile_text(lesson):
-    path, nb = lesson
+def test_outputs_have_no_volatile_text(notebook):
+    path, nb = notebook
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
@@ -110,8 +120,8 @@ def test_outputs_have_no_volatile_text(lesson):
         assert not RAW_WARNING.search(stderr), f"cell {i}: raw warning on stderr: {stderr[:200]}"
 
 
-def test_plot_cells_end_with_show(lesson):
-    path, nb = lesson
+def test_plot_cells_end_with_show(notebook):
+    path, nb = notebook
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
@@ -171,16 +181,16 @@ def test_readme_course_map_current():
         assert f"notebooks/{p.name}" in readme
 
 
-def test_no_output_depends_on_the_machine(lesson):
+def test_no_output_depends_on_the_machine(notebook):
     """The portability rule (CONTRIBUTING.md): nothing a stored output shows may vary
     between supported machines (tools/fragile.py says what it looks for)."""
-    path, nb = lesson
+    path, nb = notebook
     problems = fragile.scan_notebook(nb)
     assert not problems, "fragile outputs:\n" + "\n".join(problems[:20])
 
 
-def test_only_the_own_machine_cell_ignores_its_output(lesson):
-    path, nb = lesson
+def test_only_the_own_machine_cell_ignores_its_output(notebook):
+    path, nb = notebook
     for i, cell in enumerate(nb["cells"]):
         tags = cell.get("metadata", {}).get("tags", [])
         source = "".join(cell["source"])
@@ -221,8 +231,8 @@ def test_sections_are_marked_core_or_optional_with_minutes(lesson):
     assert int(stated.group(1)) == total, f"estimated time {stated.group(1)} != sum of sections {total}"
 
 
-def test_solutions_are_tagged_and_collapsed(lesson):
-    path, nb = lesson
+def test_solutions_are_tagged_and_collapsed(notebook):
+    path, nb = notebook
     under_solution = False
     for i, cell in enumerate(nb["cells"]):
         source = "".join(cell["source"])
@@ -246,9 +256,9 @@ def _png_width(b64: str) -> int:
     return struct.unpack(">I", head[16:20])[0]
 
 
-def test_figures_and_lines_fit_a_projector(lesson):
+def test_figures_and_lines_fit_a_projector(notebook):
     """1024x768 projector: figures at most 900 px wide, output lines at most 100 characters."""
-    path, nb = lesson
+    path, nb = notebook
     for i, cell in enumerate(nb["cells"]):
         for out in cell.get("outputs", []):
             png = out.get("data", {}).get("image/png")

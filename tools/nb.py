@@ -15,6 +15,11 @@ Navigation lines (first and last cell of every lesson, tagged ``nav``), the cour
 map in lesson 00 (the cell tagged ``course-map``) and the course map in README.md
 are generated here from the file names and the lesson titles; never edit them by
 hand. ``tests/test_notebook_hygiene.py`` fails when they are out of date.
+
+So are the "Colab" links of the course maps and every lesson's guarded first code
+cell (tagged ``install``: it installs the course's helpers only where ``lrlessons``
+is not importable, e.g. on Colab); both take the repository's address from
+``[tool.lrlessons]`` in pyproject.toml. ``tests/test_workshop.py`` checks them.
 """
 from __future__ import annotations
 

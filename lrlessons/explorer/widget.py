@@ -127,9 +127,9 @@ class Explorer:
         self.lr_w = W.FloatLogSlider(value=self.entry.lr_start, base=10, min=-6, max=1, step=0.05,
                                      description="lr", style=style, layout=wide, readout_format=".3g",
                                      continuous_update=True)
-        self.epochs_w = W.IntSlider(value=self.entry.epochs, min=1, max=1000, description="train_epochs",
+        self.epochs_w = W.IntSlider(value=self.entry.epochs, min=1, max=200, description="train_epochs",
                                     style=style, layout=wide)
-        self.spe_w = W.IntSlider(value=self.entry.steps_per_epoch, min=1, max=5000,
+        self.spe_w = W.IntSlider(value=self.entry.steps_per_epoch, min=1, max=1000,
                                  description="batches_per_epoch", style=style, layout=wide)
         self.interval_w = W.ToggleButtons(options=["epoch", "step"], value=self.entry.interval,
                                           description="step() every", style=style)
