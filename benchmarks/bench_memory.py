@@ -5,6 +5,10 @@ dir), then asks that kernel for its resident memory (VmRSS, Linux) and its peak,
 whether it imported Keras and timm. The goal: at most 700 MB for a lesson that uses
 neither Keras nor timm (torch alone takes about 510 MB).
 
+"own MB" is the kernel's private memory (what it does not share with other
+processes): shared libraries such as libtorch are mapped once however many lessons
+are open, so a learner's total is about one RSS plus the others' own memory.
+
     .venv/bin/python benchmarks/bench_memory.py [notebooks/NN_x.ipynb ...]
 """
 from __future__ import annotations
@@ -24,36 +28,38 @@ PROBE = """
 import resource, sys
 rss = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS:')) // 1024
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-print(rss, peak, int('keras' in sys.modules), int('timm' in sys.modules))
+own = sum(int(l.split()[1]) for l in open('/proc/self/smaps_rollup')
+          if l.startswith(('Private_Clean:', 'Private_Dirty:'))) // 1024
+print(rss, peak, own, int('keras' in sys.modules), int('timm' in sys.modules))
 """
 
 
-def measure(path: Path, workdir: Path) -> tuple[int, int, bool, bool]:
+def measure(path: Path, workdir: Path) -> tuple[int, int, int, bool, bool]:
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     client = NotebookClient(nb, kernel_name="python3", timeout=900, allow_errors=True,
                             resources={"metadata": {"path": str(workdir)}})
     client.execute()
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    rss, peak, keras, timm = (int(x) for x in text.split())
-    return rss, peak, bool(keras), bool(timm)
+    rss, peak, own, keras, timm = (int(x) for x in text.split())
+    return rss, peak, own, bool(keras), bool(timm)
 
 
 def main(args: list[str]) -> int:
     os.environ.update(LRLESSONS_PROGRESS="0", KERAS_BACKEND="torch")
     paths = [Path(a) for a in args] or sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
     over = 0
-    print(f"{'lesson':<44} {'RSS MB':>7} {'peak MB':>8}  keras timm  goal")
+    print(f"{'lesson':<40} {'RSS MB':>7} {'peak MB':>8} {'own MB':>7}  keras timm  goal")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for p in paths:
             shutil.copy(p, work / p.name)
-            rss, peak, keras, timm = measure(work / p.name, work)
+            rss, peak, own, keras, timm = measure(work / p.name, work)
             light = not (keras or timm)
             ok = rss <= GOAL_MB if light else None
             over += ok is False
             verdict = "-" if ok is None else ("ok" if ok else f"over {GOAL_MB}")
-            print(f"{p.name:<44} {rss:>7} {peak:>8}  {'yes' if keras else 'no':>5} "
+            print(f"{p.name:<40} {rss:>7} {peak:>8} {own:>7}  {'yes' if keras else 'no':>5} "
                   f"{'yes' if timm else 'no':>4}  {verdict}")
     return 1 if over else 0
 

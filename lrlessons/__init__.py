@@ -44,6 +44,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ddp_demo": ("lrlessons.ddp_demo", None),
     "lr_find": ("lrlessons.range_test", "lr_find"),
     "range_test": ("lrlessons.range_test", None),
+    "frameworks": ("lrlessons.frameworks", None),
 }
 
 __all__ = sorted([*_LAZY, "Trace", "trace", "diagnose"])

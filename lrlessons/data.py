@@ -45,17 +45,35 @@ class Split:
                 f"of {self.image_shape[0]}x{self.image_shape[1]}, {self.classes} classes)")
 
 
-def _digits() -> Split:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+#: The fixed split: ``train_test_split(range(1797), test_size=450, random_state=0,
+#: stratify=labels)`` from scikit-learn, stored as index arrays so that loading the
+#: data imports neither scikit-learn nor SciPy (about 90 MB less in every lesson's
+#: kernel). tests/test_data.py checks that it is still exactly scikit-learn's split.
+SPLIT_FILE = Path(__file__).with_name("datafiles") / "digits_split.npz"
 
-    bunch = load_digits()
-    x = (bunch.data / 16.0).astype(np.float32)
-    y = bunch.target.astype(np.int64)
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=TEST_SIZE, random_state=SPLIT_SEED,
-                                              stratify=y)
-    return Split("digits", torch.from_numpy(x_tr), torch.from_numpy(y_tr),
-                 torch.from_numpy(x_te), torch.from_numpy(y_te), (8, 8))
+
+def digits_csv() -> Path:
+    """The digits file scikit-learn ships (found without importing scikit-learn)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("name='digits' needs scikit-learn installed: it ships the data "
+                                "(pip install scikit-learn)")
+    return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
+
+
+def _digits() -> Split:
+    import gzip
+
+    with gzip.open(digits_csv(), "rt") as f:
+        table = np.loadtxt(f, delimiter=",")  # what sklearn's load_digits reads
+    x = (table[:, :-1] / 16.0).astype(np.float32)
+    y = table[:, -1].astype(np.int64)
+    split = np.load(SPLIT_FILE)
+    tr, te = split["train"].astype(np.int64), split["test"].astype(np.int64)
+    return Split("digits", torch.from_numpy(x[tr]), torch.from_numpy(y[tr]),
+                 torch.from_numpy(x[te]), torch.from_numpy(y[te]), (8, 8))
 
 
 def _torchvision(name: str, root: str | Path, download: bool, limit: int | None) -> Split:

@@ -262,7 +262,8 @@ def _plan_checks(scheduler: Any, plan: Plan) -> list[Finding]:
                 f"{'epochs: it moves only in step(epoch)' if unit == 'epoch' else 'updates: it moves only in step_update(num_updates)'}"
                 f", but the plan steps it once per {plan.interval}. Call "
                 f"{'step(epoch + 1) after each epoch' if unit == 'epoch' else 'step_update(num_updates) after every optimizer update'}"
-                ", or build it with the other t_in_epochs and sizes in that unit.")))
+                f", or build it with `t_in_epochs={unit != 'epoch'}` and size it in "
+                f"{'updates' if unit == 'epoch' else 'epochs'}.")))
     else:
         unit, need = plan.interval, plan.scheduler_steps
     got = _length(scheduler)

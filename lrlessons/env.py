@@ -97,7 +97,9 @@ def setup(seed: int = 0, *, quiet: bool = False) -> None:
     # seaborn's "whitegrid" look with its "deep" palette, from the copies matplotlib
     # ships: importing seaborn would also import SciPy, about 70 MB per open lesson
     plt.style.use(["seaborn-v0_8-whitegrid", "seaborn-v0_8-deep", "seaborn-v0_8-notebook"])
+    # that style draws markers without edges, which hides "x" and "+": give them one
     matplotlib.rcParams.update({"figure.figsize": (7.5, 3.8), "figure.dpi": 110,
+                                "lines.markeredgewidth": 1.0,
                                 "axes.titleweight": "bold", "legend.frameon": True})
     if not quiet:
         shown = {k: v for k, v in versions().items() if k in _PRINTED}

@@ -213,8 +213,9 @@ class RangeTest:
             y = self.losses[i]
             if method == "minimum":  # the mark sits on the curve at lr / 10
                 y = float(np.interp(np.log(lr), np.log(self.lrs), self.losses))
+            name = "minimum/10" if method == "minimum" else method
             ax.plot([lr], [y], marker=markers[method], color=color, ls="none", ms=7,
-                    label=f"{method}: {lr:.2g}")
+                    label=f"{name}: {lr:.2g}")
         shown = [v for v in self.losses[first:stop] if math.isfinite(v)]
         if shown:  # the y range the rules read; the blow-up at the end may leave the frame
             low, high = min(shown), max(shown)

@@ -17,50 +17,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import labserver  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
+ROOT = labserver.ROOT
 LESSON = "07_explorer.ipynb"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SERVER_START_S = 180
 RUN_ALL_S = 300
 CHANGE_S = 60
-
-
-def _python() -> str:
-    """The repository's venv python (its kernel spec python3 then runs in the venv too)."""
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(predicate, timeout: float, what: str, interval: float = 0.25):
-    """Poll ``predicate`` until it returns a truthy value; fail naming ``what`` on timeout."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)  # a polling interval, not a wait for a fixed state
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+_wait = labserver.wait
 
 
 def _stable(read, polls: int, timeout: float, what: str, differs_from=None, interval: float = 0.25):
@@ -81,60 +53,16 @@ def _stable(read, polls: int, timeout: float, what: str, differs_from=None, inte
 @pytest.fixture
 def lab(tmp_path):
     """A JupyterLab server on a copy of notebooks/; yields (base url, token); always stopped."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`make browser` as root, or "
-                    "`apt-get install chromium`) to run the browser test")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed in this environment")
+    labserver.need_browser()
     original = (ROOT / "notebooks" / LESSON).read_bytes()
     served = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", served)
-    port, token = _free_port(), os.urandom(24).hex()
-    env = dict(os.environ, KERAS_BACKEND="torch", LRLESSONS_PROGRESS="0", PYTHONHASHSEED="0",
-               JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
-    cmd = [_python(), "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={served}", "--LabApp.expose_app_in_browser=True"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
     # render every cell (JupyterLab 4 renders only the visible ones by default), so the
     # explorer's widget is in the page wherever it is in the notebook
-    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    # no "get notified about news?" pop-up over the explorer in the screenshots
-    news = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    log = open(tmp_path / "jupyterlab.log", "wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=served,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-
-    def up():
-        if proc.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {proc.returncode}: "
-                        f"{(tmp_path / 'jupyterlab.log').read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
-    try:
-        _wait(up, SERVER_START_S, "JupyterLab to answer")
+    every_cell = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
+    os.environ.setdefault("LRLESSONS_PROGRESS", "0")
+    with labserver.jupyterlab(served, tmp_path, every_cell) as (base, token, log):
         yield base, token
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        log.close()
     # nothing was written back: the repository's lesson is untouched (the served copy ran)
     assert (ROOT / "notebooks" / LESSON).read_bytes() == original
 
@@ -212,7 +140,7 @@ def test_explorer_slider_redraws_in_jupyterlab(lab, tmp_path):
     base, token = lab
     started = time.monotonic()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=str(labserver.CHROMIUM), args=labserver.CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1700})
             page.goto(f"{base}/lab/tree/{LESSON}?token={token}")

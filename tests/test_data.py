@@ -57,3 +57,27 @@ def test_missing_files_say_what_to_do(tmp_path):
 def test_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=f"^{name}=.*must be"):
         data.load(**kwargs)
+
+
+def test_digits_split_is_exactly_scikit_learns():
+    """The stored split indices give the same tensors as scikit-learn's own loader and split."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_digits()
+    x = (bunch.data / 16.0).astype(np.float32)
+    x_tr, x_te, y_tr, y_te = train_test_split(x, bunch.target.astype(np.int64), test_size=450,
+                                              random_state=0, stratify=bunch.target)
+    ours = data.load("digits")
+    assert torch.equal(ours.x_train, torch.from_numpy(x_tr)) and torch.equal(ours.y_train, torch.from_numpy(y_tr))
+    assert torch.equal(ours.x_test, torch.from_numpy(x_te)) and torch.equal(ours.y_test, torch.from_numpy(y_te))
+
+
+def test_loading_digits_imports_neither_scikit_learn_nor_scipy():
+    import subprocess
+    import sys
+
+    code = ("import sys; from lrlessons import data; data.load('digits'); "
+            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -360,6 +360,13 @@ def test_timm_per_update_schedule_stepped_per_epoch():
     sched = timm.scheduler.CosineLRScheduler(opt, t_initial=100, t_in_epochs=False)
     found = diagnose(opt, sched, plan=Plan(epochs=100, batches=5, interval="epoch"), quiet=True)
     assert "timm-unit" in codes(found, "warning")
+    message = next(f.message for f in found if f.code == "timm-unit")
+    assert "build it with `t_in_epochs=True` and size it in epochs." in message
+    opt, _ = make("sgd", 0.1)
+    sched = timm.scheduler.CosineLRScheduler(opt, t_initial=100, t_in_epochs=True)
+    found = diagnose(opt, sched, plan=Plan(epochs=100, batches=5), quiet=True)
+    message = next(f.message for f in found if f.code == "timm-unit")
+    assert "build it with `t_in_epochs=False` and size it in updates." in message
 
 
 @pytest.mark.parametrize("in_epochs", [True, False])

@@ -12,8 +12,25 @@ from lrlessons.exercises import lesson08
 LR = torch.optim.lr_scheduler
 
 
+def relative_factor(t):
+    if t < 5:
+        return 0.1 + 0.9 * t / 5
+    return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(t - 5, 15) / 15))
+
+
 def relative_cosine(o):
-    return LR.LambdaLR(o, lambda t: 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(t, 20) / 20)))
+    return LR.LambdaLR(o, relative_factor)
+
+
+def relative_sequential(o):  # the same plan from two schedulers
+    return LR.SequentialLR(o, [LR.LinearLR(o, start_factor=0.1, total_iters=5),
+                               LR.LambdaLR(o, lambda t: 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t / 15)))],
+                           milestones=[5])
+
+
+def absolute_floor(o):
+    return LR.SequentialLR(o, [LR.LinearLR(o, start_factor=0.1, total_iters=5),
+                               LR.CosineAnnealingLR(o, 15, eta_min=1e-4)], milestones=[5])
 
 
 @pytest.mark.parametrize("answer", [36, 36.0, np.int64(36), np.float32(36), torch.tensor(36), np.array(36)])
@@ -38,17 +55,27 @@ def test_total_steps_odd_answers_never_raise(answer, text, capsys):
     assert text in capsys.readouterr().out
 
 
-def test_layerwise_right_answer(capsys):
-    assert lesson08.check_layerwise_floor(relative_cosine)
+@pytest.mark.parametrize("make", [relative_cosine, relative_sequential])
+def test_layerwise_right_answer(make, capsys):
+    assert lesson08.check_layerwise_floor(make)
     assert "ratio stays 1000" in capsys.readouterr().out
 
 
 def test_layerwise_wrong_answers(capsys):
-    assert not lesson08.check_layerwise_floor(lambda o: LR.CosineAnnealingLR(o, 20, eta_min=1e-4))
+    assert not lesson08.check_layerwise_floor(absolute_floor)
     assert "absolute floor" in capsys.readouterr().out
-    assert not lesson08.check_layerwise_floor(lambda o: LR.CosineAnnealingLR(o, 20))  # to 0, not to 1%
+    timm_like = lambda o: LR.LambdaLR(o, [relative_factor, lambda t: relative_factor(t) if t >= 5 else 100])
+    assert not lesson08.check_layerwise_floor(timm_like)
+    assert "absolute warm-up start" in capsys.readouterr().out
+    assert not lesson08.check_layerwise_floor(lambda o: LR.LambdaLR(o, lambda t: relative_factor(t) * (t > 0)))
+    assert "step 0 trains at lr 0" in capsys.readouterr().out
+    assert not lesson08.check_layerwise_floor(lambda o: LR.CosineAnnealingLR(o, 20))  # no warm-up, to 0
+    assert "no warm-up" in capsys.readouterr().out
+    no_floor = lambda o: LR.LambdaLR(o, lambda t: relative_factor(t) if t < 5 else
+                                     0.5 * (1 + math.cos(math.pi * min(t - 5, 15) / 15)))
+    assert not lesson08.check_layerwise_floor(no_floor)  # decays to 0, not to 1%
     out = capsys.readouterr().out
-    assert "at step 1" in out and "0.00993844" in out and "0.00993906" in out
+    assert "at step 6" in out and "0.00989074" in out and "0.00989183" in out
     assert not lesson08.check_layerwise_floor(...)
     assert "still empty" in capsys.readouterr().out
     assert not lesson08.check_layerwise_floor(0.01)
@@ -62,4 +89,4 @@ def test_layerwise_wrong_answers(capsys):
 def test_expected_curve_keeps_the_ratio():
     want = lesson08.layerwise_expected()
     assert want.shape == (21, 2) and np.allclose(want[:, 0] / want[:, 1], 1000)
-    assert math.isclose(want[-1, 0], 1e-4) and math.isclose(want[0, 1], 1e-5)
+    assert math.isclose(want[-1, 0], 1e-4) and math.isclose(want[0, 1], 1e-6) and math.isclose(want[5, 1], 1e-5)

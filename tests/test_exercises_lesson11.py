@@ -36,7 +36,7 @@ def test_wsd_plan_right(plan, capsys):
     (dict(RIGHT, decay_type="cosine"), "a quarter into the decay"),
     (dict(RIGHT, warmup_type="cosine"), "check warmup_type"),
     (dict(RIGHT, num_decay_steps=800), "num_training_steps is the total"),
-    (dict(RIGHT, num_training_steps=1300), "the decay starts never"),
+    (dict(RIGHT, num_training_steps=1300), "the decay never starts in the first 1050 steps"),
     (dict(RIGHT, warmup_type="sqrt"), "failed: ValueError: Unknown warmup type"),
     (dict(RIGHT, total=1000), "no argument 'total'"),
     ({k: v for k, v in RIGHT.items() if k != "num_decay_steps"}, "num_decay_steps is required"),

@@ -139,7 +139,11 @@ def test_a_saved_run_reopens_without_widget_errors(course, name):
         assert all(c.get("execution_count") for c in saved["cells"]
                    if c["cell_type"] == "code" and "".join(c["source"]).strip()), "the run was not saved"
         close_all(page)
-        open_lesson(page, base, token, name)  # a fresh kernel: the run's widget models are gone
+        # reopen: a fresh kernel (or none yet), so the run's widget models are gone
+        page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', "
+                      "{path: p}); return null; }", name)
+        labserver.wait(lambda: (page.evaluate(STATE_JS) or {}).get("path") == name, KERNEL_S,
+                       f"{name} to reopen")
         # the reopened outputs render; widgets come back from their saved state
         labserver.wait(lambda: page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output').length"),
                        60, "outputs to render")
@@ -168,6 +172,7 @@ def test_outputs_fit_the_screen(course, size):
                 if (o.scrollWidth > o.clientWidth + 2) out.push(['overflow', o.scrollWidth, o.clientWidth, o.textContent.slice(0, 60)]);
               }
               for (const img of document.querySelectorAll('.jp-OutputArea-output img')) {
+                if (img.offsetParent === null) continue;  // inside a collapsed solution
                 const shown = img.getBoundingClientRect().width;
                 if (img.naturalWidth > 0 && shown < 0.75 * img.naturalWidth) out.push(['shrunk', shown, img.naturalWidth]);
               }

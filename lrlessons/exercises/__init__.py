@@ -24,7 +24,7 @@ __all__ = ["EMPTY", "EMPTY_SHORT", "FLOAT32_RTOL", "LINE", "Verdict", "fitted_ve
            "as_number", "as_numbers", "as_whole", "compare_curves", "is_empty", "show",
            "show_pair", "verdict"]
 
-EMPTY = "is still empty: replace the ... in the cell above with your answer and run it again."
+EMPTY = "is still empty: replace the ... with your answer and run the cell again."
 #: The same, short enough for a long answer name on a 100-character line.
 EMPTY_SHORT = "is still empty: replace the ... with your answer, then run the cell."
 

@@ -22,9 +22,12 @@ __all__ = ["SIZING", "check_layerwise_floor", "check_total_steps", "layerwise_ex
 
 #: exercise 1's run: the digits' training set on 2 processes
 SIZING = {"samples": 1347, "batch_size": 32, "processes": 2, "accumulation": 4, "epochs": 6}
-#: exercise 2's two param groups, its number of steps and its floor (a fraction of each group's lr)
+#: exercise 2's two param groups, its number of steps, its warm-up (steps and start) and its floor
+#: (start and floor are fractions of each group's own lr)
 GROUP_LRS = (1e-2, 1e-5)
 STEPS = 20
+WARMUP = 5
+START = 0.1
 FLOOR = 0.01
 
 
@@ -92,14 +95,19 @@ def check_total_steps(answer: Any) -> Verdict:
 
 
 def layerwise_expected() -> np.ndarray:
-    """Exercise 2's target: every group follows a half cosine from its lr down to FLOOR times it."""
+    """Exercise 2's target, one row per step 0..STEPS, one column per group.
+
+    Every group warms up linearly from START times its own lr to its lr over WARMUP steps,
+    then follows a half cosine down to FLOOR times its own lr at step STEPS.
+    """
     t = np.arange(STEPS + 1)
-    shape = FLOOR + (1 - FLOOR) * 0.5 * (1 + np.cos(np.pi * t / STEPS))
-    return np.outer(shape, GROUP_LRS)
+    warm = START + (1 - START) * t / WARMUP
+    decay = FLOOR + (1 - FLOOR) * 0.5 * (1 + np.cos(np.pi * (t - WARMUP) / (STEPS - WARMUP)))
+    return np.outer(np.where(t < WARMUP, warm, decay), GROUP_LRS)
 
 
 def check_layerwise_floor(make_scheduler: Any) -> Verdict:
-    """Exercise 2: a function optimizer -> scheduler that keeps the groups' ratio down to a relative floor."""
+    """Exercise 2: a function optimizer -> scheduler with a relative warm-up start and a relative floor."""
     import torch
 
     if is_empty(make_scheduler):
@@ -124,10 +132,20 @@ def check_layerwise_floor(make_scheduler: Any) -> Verdict:
                        f"{type(exc).__name__}: {exc}")
     got, want = np.array(rows), layerwise_expected()
     if np.allclose(got, want, rtol=1e-9, atol=0):
-        return verdict(True, f"both groups follow the half cosine to {FLOOR:g} of their own lr; the ratio stays "
-                       f"{GROUP_LRS[0] / GROUP_LRS[1]:g} all the way.", "")
+        return verdict(True, f"both groups warm up from {START:g} of their own lr, then follow the half cosine "
+                       f"to {FLOOR:g} of it; the ratio stays {GROUP_LRS[0] / GROUP_LRS[1]:g} all the way.", "")
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = got[:, 0] / got[:, 1]
+    if got[0, 1] > GROUP_LRS[1] * (1 + 1e-9):
+        return verdict(False, "", f"the backbone group starts at {got[0, 1]:.6g}, above its own lr "
+                       f"{GROUP_LRS[1]:g}: an absolute warm-up start (like timm's warmup_lr_init) is the same "
+                       f"for every group. Start each group at {START:g} of its own lr.")
+    if np.allclose(got[0], 0, atol=1e-15):
+        return verdict(False, "", f"step 0 trains at lr 0; the warm-up should start at {START:g} of each "
+                       "group's own lr.")
+    if np.allclose(got[0], GROUP_LRS, rtol=1e-9, atol=0):
+        return verdict(False, "", f"step 0 already trains at the full lr: there is no warm-up. Start each "
+                       f"group at {START:g} of its own lr and reach it at step {WARMUP}.")
     if got[-1, 1] > GROUP_LRS[1] * (1 + 1e-9):
         return verdict(False, "", f"the backbone group ends at {got[-1, 1]:.6g}, above its start "
                        f"{GROUP_LRS[1]:g}: an absolute floor (eta_min) lifts a group whose lr is below it. "

@@ -108,10 +108,10 @@ def check_wsd_plan(plan: Any) -> Verdict:
                      f"{want[-1]:.3g} (min_lr_ratio)")
     start, got_start = _decay_start(want, p["warmup"]), _decay_start(got, p["warmup"])
     if got_start != start:
-        where = "never, in the first 1050 steps" if got_start is None else f"at step {got_start}"
+        where = "never starts in the first 1050 steps" if got_start is None else f"starts at step {got_start}"
         why = ("num_stable_steps is the stable phase alone, not the total" if plan.get("num_stable_steps") is not None
                else "num_training_steps is the total, warm-up and decay included")
-        hints.append(f"the decay starts {where}; the plan says at step {start} (the last {p['decay']} steps "
+        hints.append(f"the decay {where}; the plan says at step {start} (the last {p['decay']} steps "
                      f"of {p['total']}): {why}")
     mid = start + p["decay"] // 4
     if got_start == start and not np.isclose(got[mid], want[mid]):
@@ -207,7 +207,7 @@ def check_schedule_free_eval(evaluate: Any) -> Verdict:
         ways = _wrong_ways(batches, x, y)
         named = [name for name, value in ways.items() if np.isclose(got, value, rtol=1e-4, atol=0)]
         if named:
-            problems.append(f"your loss {got:.4f} is the loss {named[0]} (the right one is {want:.4f})")
+            problems.append(f"your loss {got:.4f} is the loss {named[0]}; the right one is {want:.4f}")
         else:
             problems.append(f"your loss is {got:.4f}, the right one is {want:.4f}")
     if not opt.param_groups[0]["train_mode"]:
