@@ -9,7 +9,7 @@ COURSE = $(BOOT) tools/course.py
 PYFLAG = $(if $(PYTHON),--python $(PYTHON),)
 BIN := .venv/bin
 
-.PHONY: lab test check venv venv-dev reset wheelhouse editions cheatsheet notebooks nav bench clean
+.PHONY: lab test check venv venv-dev reset wheelhouse editions cheatsheet docs notebooks nav bench clean
 
 lab: ## set up the learner's environment (if needed), your copy my-notebooks/, JupyterLab at lesson 00
 	$(COURSE) lab $(PYFLAG)
@@ -37,6 +37,9 @@ editions: ## student and instructor editions, into build/editions/
 
 cheatsheet: ## docs/cheatsheet.md and docs/cheatsheet.html from the lessons
 	$(COURSE) cheatsheet
+
+docs: venv-dev ## the website, from the stored notebooks (not re-executed), into build/docs
+	$(BIN)/python tools/site.py
 
 notebooks: venv-dev ## re-execute every lesson in place (outputs stored for nbval)
 	$(BIN)/python tools/nb.py run --all

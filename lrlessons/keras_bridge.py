@@ -273,22 +273,16 @@ def torch_scheduler_for(schedule: Any, optimizer: Any) -> Any:
     Sets every param group's lr to the schedule's starting lr (torch schedulers scale
     the optimizer's lr), then returns:
 
-    ===========================================  =================================================
-    Keras                                        torch
-    ===========================================  =================================================
-    ``ExponentialDecay`` (``staircase=False``)   ``ExponentialLR(gamma=decay_rate ** (1 / decay_steps))``
-    ``ExponentialDecay`` (``staircase=True``)    ``StepLR(step_size=decay_steps, gamma=decay_rate)``
-    ``PiecewiseConstantDecay`` (values shrink    ``MultiStepLR(milestones=[b + 1 ...], gamma)``
-    by one ratio)
-    ``PolynomialDecay`` (``end_learning_rate=0``,  ``PolynomialLR(total_iters=decay_steps, power)``
-    no ``cycle``)
-    ``InverseTimeDecay``                         ``LambdaLR(lambda t: 1 / (1 + decay_rate * t / decay_steps))``
-    ``CosineDecay`` (no warm-up)                 ``CosineAnnealingLR(T_max=decay_steps, eta_min=alpha * lr0)``
-    ``CosineDecay`` (warm-up from lr0 > 0)       ``SequentialLR([LinearLR(lr0 / target, 1, warmup_steps),
-                                                 CosineAnnealingLR(decay_steps, alpha * target)])``
-    ``CosineDecayRestarts`` (``m_mul=1``,        ``CosineAnnealingWarmRestarts(T_0=first_decay_steps,
-    whole ``t_mul``)                             T_mult=t_mul, eta_min=alpha * lr0)``
-    ===========================================  =================================================
+    - ``ExponentialDecay`` (``staircase=False``): ``ExponentialLR(gamma=decay_rate ** (1 / decay_steps))``
+    - ``ExponentialDecay`` (``staircase=True``): ``StepLR(step_size=decay_steps, gamma=decay_rate)``
+    - ``PiecewiseConstantDecay`` (values shrink by one ratio): ``MultiStepLR(milestones=[b + 1 ...], gamma)``
+    - ``PolynomialDecay`` (``end_learning_rate=0``, no ``cycle``): ``PolynomialLR(total_iters=decay_steps, power)``
+    - ``InverseTimeDecay``: ``LambdaLR(lambda t: 1 / (1 + decay_rate * t / decay_steps))``
+    - ``CosineDecay`` (no warm-up): ``CosineAnnealingLR(T_max=decay_steps, eta_min=alpha * lr0)``
+    - ``CosineDecay`` (warm-up from lr0 > 0): ``SequentialLR([LinearLR(lr0 / target, 1, warmup_steps),
+      CosineAnnealingLR(decay_steps, alpha * target)])``
+    - ``CosineDecayRestarts`` (``m_mul=1``, whole ``t_mul``):
+      ``CosineAnnealingWarmRestarts(T_0=first_decay_steps, T_mult=t_mul, eta_min=alpha * lr0)``
 
     They agree while the Keras schedule is still moving; after its end Keras holds
     the last lr, while CosineAnnealingLR climbs back up and ExponentialLR keeps falling.

@@ -323,6 +323,8 @@ def test_jupyterlab_serves_localhost_with_a_token_at_lesson_00(tmp_path):
     win = course.jupyter_lab_command(Path("C:/course/.venv"), Path("C:/course/my-notebooks"),
                                      system="Windows", is_root=False)
     assert win[0].endswith(os.path.join("Scripts", "python.exe")) and "--allow-root" not in win
+    # kernels over local sockets, so no "unencrypted TCP" warning; Windows has no IPC for ZeroMQ
+    assert "--KernelManager.transport=ipc" in cmd and "--KernelManager.transport=ipc" not in win
 
 
 def test_test_phases_run_in_order_with_their_environments(monkeypatch, capsys, tmp_path):
@@ -332,23 +334,24 @@ def test_test_phases_run_in_order_with_their_environments(monkeypatch, capsys, t
         returncode = 0
 
     def fake_run(cmd, cwd=None, env=None, **kw):
-        ran.append((cmd[3:], env))
+        ran.append((cmd[1:] if cmd[1].endswith(".py") else cmd[3:], env))
         return Done()
 
     monkeypatch.setattr(course.subprocess, "run", fake_run)
-    phases = [(name, args, (lambda py, root: {"ATEN_CPU_CAPABILITY": "default",
-                                              "NPY_DISABLE_CPU_FEATURES": "AVX512F"})
-               if callable(extra) else extra) for name, args, extra in course.PHASES]
+    monkeypatch.setattr(course, "_baseline_env", lambda py, root: {"ATEN_CPU_CAPABILITY": "default",
+                                                                   "NPY_DISABLE_CPU_FEATURES": "AVX512F"})
+    phases = [(name, args, course._baseline_env if extra is course.PHASES[-1][2] else extra)
+              for name, args, extra in course.PHASES]
     assert course.run_tests(Path("py"), ROOT, phases=phases) == 0
-    assert [r[0][0] for r in ran] == ["tests", "--nbval", "--nbval"]
-    assert ran[0][0] == ["tests", "-n", "2", "-q"]
-    assert ran[1][0] == ["--nbval", "notebooks", "-n", "2", "--dist", "loadfile", "-q",
+    assert [r[0][0] for r in ran] == ["tools/site.py", "tests", "--nbval", "--nbval"]
+    assert ran[1][0] == ["tests", "-n", "2", "-q"] and ran[1][1]["LRLESSONS_SITE_BUILT"] == "1"
+    assert ran[2][0] == ["--nbval", "notebooks", "-n", "2", "--dist", "loadfile", "-q",
                          "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
     assert all(env["LRLESSONS_PROGRESS"] == "0" and env["KERAS_BACKEND"] == "torch" for _, env in ran)
-    assert ran[2][1]["ATEN_CPU_CAPABILITY"] == "default" and ran[2][1]["NPY_DISABLE_CPU_FEATURES"] == "AVX512F"
-    assert "ATEN_CPU_CAPABILITY" not in ran[1][1] or os.environ.get("ATEN_CPU_CAPABILITY")
+    assert ran[3][1]["ATEN_CPU_CAPABILITY"] == "default" and ran[3][1]["NPY_DISABLE_CPU_FEATURES"] == "AVX512F"
+    assert "ATEN_CPU_CAPABILITY" not in ran[2][1] or os.environ.get("ATEN_CPU_CAPABILITY")
     out = capsys.readouterr().out
-    assert "timings: unit" in out and "| nbval" in out and "| nbval-baseline" in out
+    assert "timings: docs" in out and "| unit" in out and "| nbval" in out and "| nbval-baseline" in out
 
 
 def test_a_failing_phase_stops_the_run(monkeypatch, capsys):
@@ -357,7 +360,7 @@ def test_a_failing_phase_stops_the_run(monkeypatch, capsys):
 
     monkeypatch.setattr(course.subprocess, "run", lambda *a, **k: Failed())
     assert course.run_tests(Path("py"), ROOT, phases=course.PHASES[:2]) == 1
-    assert "unit 0 s (failed)" in capsys.readouterr().out
+    assert "docs 0 s (failed)" in capsys.readouterr().out
 
 
 def test_baseline_environment_leaves_out_an_empty_feature_list(monkeypatch):

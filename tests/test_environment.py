@@ -18,10 +18,15 @@ SUPPORTED = ("3.11.5", "3.11.99", "3.12.0", "3.12.99", "3.13.0", "3.13.99")
 
 
 def pins(lines) -> dict[str, str]:
+    """name -> version of every pin that applies to this Python (environment markers
+    such as ``; python_version < "3.12"`` are evaluated)."""
+    from packaging.markers import Marker
+
     found = {}
     for line in lines:
-        m = PIN.match(line.split("#")[0].strip().lstrip("- ").strip())
-        if m:
+        text, _, marker = line.split("#")[0].partition(";")
+        m = PIN.match(text.strip().lstrip("- ").strip())
+        if m and (not marker.strip() or Marker(marker.strip()).evaluate()):
             found[m.group(1).lower().replace("_", "-")] = m.group(2)
     return found
 

@@ -1,7 +1,7 @@
 """The learner's JupyterLab, in a real browser (Debian's Chromium driven by Playwright).
 
 What `make lab` promises, checked the way a learner meets it:
-- the lessons open from working copies (tools/working_copy.py), and opening one,
+- the lessons open from working copies (made as tools/course.py makes them), and opening one,
   letting the kernel connect and autosave run changes nothing: the tab is not marked
   unsaved and the file's bytes are the same;
 - JupyterLab's log has no "not trusted" line and no warning about unencrypted TCP;
@@ -29,9 +29,10 @@ import labserver  # noqa: E402
 pytestmark = pytest.mark.browser
 
 ROOT = labserver.ROOT
-spec = importlib.util.spec_from_file_location("working_copy", ROOT / "tools" / "working_copy.py")
-working_copy = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(working_copy)
+spec = importlib.util.spec_from_file_location("course_tool", ROOT / "tools" / "course.py")
+course_tool = importlib.util.module_from_spec(spec)
+sys.modules["course_tool"] = course_tool
+spec.loader.exec_module(course_tool)
 
 LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
 SHOTS = os.environ.get("LRLESSONS_SCREENSHOT_DIR")
@@ -55,7 +56,7 @@ def kernel_python_version() -> str:
 
 def lab_args() -> list[str]:
     """The flags `make lab` starts JupyterLab with, where they matter to these checks."""
-    return ["--KernelManager.transport=ipc"] if os.name == "posix" else []
+    return course_tool.quiet_kernel_flags()
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +67,8 @@ def course(tmp_path_factory):
     work = tmp / "my-notebooks"
     env = labserver.jupyter_env(tmp)
     os.environ.update({k: env[k] for k in ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR")})
-    jupyter = str(Path(labserver.python()).with_name("jupyter"))
-    working_copy.make(ROOT / "notebooks", work, kernel_python_version(), jupyter=jupyter)
+    copied = course_tool.sync_working_copy(ROOT / "notebooks", work, kernel_python_version())
+    course_tool.trust(copied, Path(labserver.python()).parent.parent)
     with labserver.jupyterlab(work, tmp, FAST, lab_args()) as (base, token, log):
         yield base, token, log, work
 
@@ -84,6 +85,9 @@ def open_lesson(page, base, token, name, first=False):
 
 def close_all(page):
     page.evaluate("""async () => {
+      // what matters was saved and checked already: close without a "save?" dialog
+      for (const w of Array.from(window.jupyterapp.shell.widgets('main')))
+        if (w.context && w.context.model) w.context.model.dirty = false;
       await window.jupyterapp.commands.execute('application:close-all');
       await window.jupyterapp.serviceManager.sessions.refreshRunning();
       for (const s of Array.from(window.jupyterapp.serviceManager.sessions.running()))

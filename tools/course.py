@@ -457,6 +457,26 @@ def reset(which: list[str], all_: bool, src: Path = NOTEBOOKS, dst: Path = WORKI
 
 
 # ----------------------------------------------------------------- JupyterLab
+def quiet_kernel_flags(system: str | None = None) -> list[str]:
+    """Kernels talk to JupyterLab over local sockets (IPC) where the OS has them.
+
+    Over TCP every kernel start prints a warning that the traffic is unencrypted; on
+    a single-user lab bound to 127.0.0.1 the sound fix is not to use TCP at all.
+    Windows has no IPC transport for ZeroMQ, so there the kernel keeps TCP (and
+    its warning).
+    """
+    return [] if (system or _system()) == "Windows" else ["--KernelManager.transport=ipc"]
+
+
+def trust(paths: list[Path], venv: Path) -> None:
+    """Sign the learner's copies as trusted in their own Jupyter: they come from the
+    course, so JupyterLab shows their outputs without a "not trusted" line."""
+    notebooks = [str(p) for p in paths if p.suffix == ".ipynb"]
+    if notebooks:
+        subprocess.run([str(venv_python(venv)), "-m", "jupyter", "trust", *notebooks],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
 def jupyter_lab_command(venv: Path, workdir: Path, extra: list[str] | None = None,
                         system: str | None = None, is_root: bool | None = None) -> list[str]:
     """How JupyterLab is started: the one place for its flags.
@@ -468,6 +488,7 @@ def jupyter_lab_command(venv: Path, workdir: Path, extra: list[str] | None = Non
         is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     cmd = [str(venv_python(venv, system)), "-m", "jupyterlab",
            "--ServerApp.ip=127.0.0.1",
+           *quiet_kernel_flags(system),
            f"--ServerApp.root_dir={workdir}",
            f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}"]
     if is_root:
@@ -490,8 +511,14 @@ NBVAL = ["--nbval", "notebooks", "-n", "2", "--dist", "loadfile", "-q",
 
 #: The phases of ``test``, in order: (name, pytest arguments, extra environment or a
 #: function of (venv python, root) giving it). Add a phase by adding a line.
+def _site_built(py: Path, root: Path) -> dict:
+    """The docs phase built build/docs: the site's browser test reads it (no rebuild)."""
+    return {"LRLESSONS_SITE_BUILT": "1"}
+
+
 PHASES = [
-    ("unit", ["tests", "-n", "2", "-q"], {}),
+    ("docs", ["tools/site.py"], {}),
+    ("unit", ["tests", "-n", "2", "-q"], _site_built),
     ("nbval", NBVAL, {}),
     ("nbval-baseline", NBVAL, _baseline_env),
 ]
@@ -509,9 +536,12 @@ def run_tests(py: Path, root: Path = ROOT, only: list[str] | None = None, phases
         env.update(extra(py, root) if callable(extra) else extra)
         shown = " ".join(f"{k}={v}" for k, v in env.items()
                          if k in ("NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY"))
-        say(f"{name}: pytest {' '.join(args)}{'  [' + shown + ']' if shown else ''}")
+        runner = "python" if args[0].endswith(".py") else "pytest"
+        say(f"{name}: {runner} {' '.join(args)}{'  [' + shown + ']' if shown else ''}")
         started = time.monotonic()
-        status = subprocess.run([str(py), "-m", "pytest", *args], cwd=root, env=env).returncode
+        # a phase is pytest with these arguments, or a script of the course's tools
+        cmd = [str(py), *args] if args[0].endswith(".py") else [str(py), "-m", "pytest", *args]
+        status = subprocess.run(cmd, cwd=root, env=env).returncode
         timings.append(f"{name} {time.monotonic() - started:.0f} s")
         if status != 0:
             timings[-1] += " (failed)"
@@ -720,6 +750,8 @@ def _dispatch(args, extra: list[str]) -> int:
             raise SetupError("reset: name the lessons (e.g. reset 07) or say --all")
         venv = args.venv.resolve()
         restored = reset(args.lessons, args.all, version=kernel_version(venv) if venv.exists() else None)
+        if venv.exists():
+            trust(restored, venv)
         for p in restored:
             say(f"restored {p.relative_to(ROOT)}")
         say(f"{len(restored)} restored; the copies they replaced are in "
@@ -752,6 +784,7 @@ def _dispatch(args, extra: list[str]) -> int:
         return run_tests(py, ROOT, args.only)
     # lab
     copied = sync_working_copy(version=kernel_version(venv))
+    trust(copied, venv)
     if copied:
         say(f"copied {len(copied)} files into {WORKING_COPY.name}/, your working copy "
             "(yours to edit; `python tools/course.py reset 07` restores lesson 07)")
