@@ -30,6 +30,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = labserver.ROOT
 LESSON = "07_explorer.ipynb"
+SERVER_START_S = 180
 RUN_ALL_S = 300
 CHANGE_S = 60
 _wait = labserver.wait

@@ -129,7 +129,9 @@ def test_student_edition_runs_top_to_bottom_with_not_yet(built, number):
                    resources={"metadata": {"path": str(path.parent)}}).execute()  # raises on an error
     fill_ins = 0
     for cell in nb.cells:
-        if cell.cell_type == "code" and re.search(r"=\s*\.\.\.", cell.source) and "check" in cell.source:
+        # an answer left as the ... placeholder (a value, or a function body) and its checker
+        if (cell.cell_type == "code" and re.search(r"(=\s*\.\.\.|^\s+\.\.\.)", cell.source, re.M)
+                and "check" in cell.source):
             fill_ins += 1
             out = "".join(o.get("text", "") for o in cell.outputs)
             assert "Not yet" in out, f"an empty answer should print the checker's 'Not yet': {cell.source[:80]}"
