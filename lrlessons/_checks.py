@@ -6,6 +6,7 @@ to find out what went wrong.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Iterable
 
@@ -44,3 +45,23 @@ def one_of(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     if value not in allowed:
         raise bad_value(name, value, "one of " + ", ".join(repr(a) for a in allowed))
     return value
+
+
+def whole_count(name: str, value: Any) -> int:
+    """Return ``value`` if it is a whole number >= 0 (a step or a length that may be 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise bad_value(name, value, "a whole number of at least 0", TypeError)
+    if value < 0:
+        raise bad_value(name, value, "a whole number of at least 0")
+    return int(value)
+
+
+def finite_real(name: str, value: Any, *, positive: bool = False, minimum: float | None = None) -> float:
+    """Return ``value`` as float if it is a finite real number (> 0, or >= ``minimum``, if asked)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise bad_value(name, value, "a finite real number", TypeError)
+    if positive and not value > 0:
+        raise bad_value(name, value, "a number greater than 0")
+    if minimum is not None and value < minimum:
+        raise bad_value(name, value, f"a number of at least {minimum:g}")
+    return float(value)

@@ -31,7 +31,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from lrlessons._checks import bad_value
+from lrlessons._checks import finite_real as _real, bad_value
 
 __all__ = [
     "cosine_decay",
@@ -53,14 +53,6 @@ def _steps(t: Any) -> np.ndarray:
     return arr
 
 
-def _real(name: str, value: Any, *, positive: bool = False, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise bad_value(name, value, "a finite real number", TypeError)
-    if positive and not value > 0:
-        raise bad_value(name, value, "a number greater than 0")
-    if minimum is not None and value < minimum:
-        raise bad_value(name, value, f"a number of at least {minimum:g}")
-    return float(value)
 
 
 def exponential_decay(t: Any, initial_learning_rate: float, decay_steps: float, decay_rate: float,

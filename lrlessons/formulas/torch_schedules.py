@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from lrlessons._checks import bad_value, non_negative_number, one_of, positive_int
+from lrlessons._checks import whole_count as _count, bad_value, non_negative_number, one_of, positive_int
 
 __all__ = [
     "lambda_lr",
@@ -96,13 +96,6 @@ def _between(name: str, value: Any, low: float, high: float, *, low_open: bool =
     return value
 
 
-def _count(name: str, value: Any) -> int:
-    """A whole number >= 0 (torch's total_iters may be 0)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise bad_value(name, value, "a whole number of at least 0", TypeError)
-    if value < 0:
-        raise bad_value(name, value, "a whole number of at least 0")
-    return int(value)
 
 
 def _callable(name: str, value: Any) -> Callable:

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from lrlessons._checks import bad_value
+from lrlessons._checks import whole_count as _count, finite_real as _real, bad_value
 
 __all__ = [
     "constant_schedule",
@@ -83,22 +83,8 @@ def _steps(t: Any) -> np.ndarray:
     return arr
 
 
-def _count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise bad_value(name, value, "a whole number of at least 0", TypeError)
-    if value < 0:
-        raise bad_value(name, value, "a whole number of at least 0")
-    return int(value)
 
 
-def _real(name: str, value: Any, *, minimum: float | None = None, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise bad_value(name, value, "a finite real number", TypeError)
-    if positive and not value > 0:
-        raise bad_value(name, value, "a number greater than 0")
-    if minimum is not None and value < minimum:
-        raise bad_value(name, value, f"a number of at least {minimum:g}")
-    return float(value)
 
 
 def _warmup(t: np.ndarray, w: int) -> np.ndarray:
