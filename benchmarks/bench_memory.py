@@ -45,8 +45,39 @@ def measure(path: Path, workdir: Path) -> tuple[int, int, int, bool, bool]:
     return rss, peak, own, bool(keras), bool(timm)
 
 
+FLOOR = """
+import sys
+def rss():
+    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS:')) // 1024
+steps = [("python", rss())]
+import torch
+steps.append(("import torch", rss()))
+model = torch.nn.Linear(4, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+model(torch.ones(2, 4)).sum().backward()
+opt.step()  # torch's Optimizer.step imports its compiler (torch._dynamo, SymPy) to mark a graph break
+steps.append(("one optimizer step" + (" (compiler loaded)" if "torch._dynamo" in sys.modules else ""), rss()))
+import matplotlib.pyplot, pandas
+steps.append(("matplotlib, pandas", rss()))
+import ipykernel.kernelapp
+steps.append(("ipykernel", rss()))
+print(";".join(f"{name}={mb}" for name, mb in steps))
+"""
+
+
+def floor() -> list[tuple[str, int]]:
+    """RSS after each import a lesson that trains cannot avoid, in a fresh interpreter."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True, check=True).stdout
+    return [(name, int(mb)) for name, mb in (item.split("=") for item in out.strip().split(";"))]
+
+
 def main(args: list[str]) -> int:
     os.environ.update(LRLESSONS_PROGRESS="0", KERAS_BACKEND="torch")
+    print("the floor of any lesson that trains (RSS MB, cumulative):")
+    for name, mb in floor():
+        print(f"  {name:<40} {mb:>5}")
     paths = [Path(a) for a in args] or sorted((ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
     over = 0
     print(f"{'lesson':<40} {'RSS MB':>7} {'peak MB':>8} {'own MB':>7}  keras timm  goal")

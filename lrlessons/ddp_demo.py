@@ -16,25 +16,16 @@ import argparse
 import copy
 import json
 import math
-import os
-import socket
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from lrlessons import _launch
 from lrlessons._checks import positive_int
 
 __all__ = ["run"]
 
 LR = 0.1
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run(*, epochs: int = 3, batch_size: int = 64, processes: int = 2, timeout: float = 300) -> list[dict[str, Any]]:
@@ -48,10 +39,6 @@ def run(*, epochs: int = 3, batch_size: int = 64, processes: int = 2, timeout: f
     positive_int("epochs", epochs)
     positive_int("batch_size", batch_size)
     positive_int("processes", processes)
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-               PYTHONWARNINGS="ignore", LRLESSONS_PROGRESS="0")
     import torch
 
     from lrlessons.data import load
@@ -61,13 +48,8 @@ def run(*, epochs: int = 3, batch_size: int = 64, processes: int = 2, timeout: f
     with tempfile.TemporaryDirectory() as out:
         # the data and the model travel by file, so the processes need not import sklearn
         torch.save({"x": split.x_train, "y": split.y_train, "model": make_model(seed=0)}, Path(out, "inputs.pt"))
-        cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={processes}", "--nnodes=1",
-               "--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "lrlessons.ddp_demo",
-               "--out", out, "--epochs", str(epochs), "--batch-size", str(batch_size)]
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=out)
-        if done.returncode != 0:
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-            raise RuntimeError(f"the {processes}-process run failed (exit code {done.returncode}):\n{tail}")
+        _launch.launch(["lrlessons.ddp_demo", "--out", out, "--epochs", str(epochs),
+                        "--batch-size", str(batch_size)], processes, cwd=out, timeout=timeout)
         logs = [json.loads(p.read_text()) for p in sorted(Path(out).glob("rank*.json"))]
     if len(logs) != processes:
         raise RuntimeError(f"expected {processes} log files, found {len(logs)}")

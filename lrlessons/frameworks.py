@@ -25,8 +25,6 @@ import logging
 import math
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import warnings
@@ -36,9 +34,10 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from lrlessons import _launch
 from lrlessons._checks import bad_value, one_of, positive_int
 
-__all__ = ["AccelerateRun", "LightningRun", "accelerate_launch", "accelerate_run", "cut_epochs", "free_port",
+__all__ = ["AccelerateRun", "LightningRun", "accelerate_launch", "accelerate_run", "cut_epochs",
            "keras_plateau_lrs", "lightning_fit", "scheduler_steps_per_epoch", "timm_plateau_lrs",
            "torch_plateau_lrs"]
 
@@ -123,7 +122,8 @@ def _one_run(k: int = 3, samples: int = 48, batch_size: int = 4, epochs: int = 1
                         lrs=[float(v) for v in frame["lr"]], steps_before=[],
                         warnings=sorted({re.split(r"\.\s", str(w.message))[0] + "." for w in caught}))
     run.steps_before = _steps_from_lrs(run.lrs, lr) if schedule == "count" else []
-    acc.free_memory()
+    # no acc.free_memory(): its full garbage collection costs longer than the run, and
+    # the next run resets accelerate's shared state itself (above)
     return run
 
 
@@ -164,13 +164,6 @@ def accelerate_run(**config: Any) -> AccelerateRun:
     return _one_run(**_check_config(dict(config)))
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def accelerate_launch(configs: list[dict], processes: int = 2, timeout: float = 120.0) -> list[list[AccelerateRun]]:
     """Run each configuration on ``processes`` CPU processes, launched for real (lesson 09).
 
@@ -187,23 +180,7 @@ def accelerate_launch(configs: list[dict], processes: int = 2, timeout: float = 
     with tempfile.TemporaryDirectory(prefix="lrlessons09_") as tmp:
         with open(os.path.join(tmp, "configs.json"), "w") as f:
             json.dump(configs, f)
-        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONWARNINGS="ignore",
-                   TOKENIZERS_PARALLELISM="false")
-        src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-        for attempt in range(2):  # a second try on a new port, should another program take the first
-            cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={processes}", "--nnodes=1",
-                   "--master_addr=127.0.0.1", f"--master_port={free_port()}",
-                   "-m", "lrlessons.frameworks", tmp]
-            with open(os.path.join(tmp, "launch.log"), "w") as log:
-                done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp,
-                                      timeout=timeout)
-            if done.returncode == 0:
-                break
-        if done.returncode != 0:
-            with open(os.path.join(tmp, "launch.log")) as f:
-                tail = f.read()[-3000:]
-            raise RuntimeError(f"the {processes}-process launch failed (exit code {done.returncode}):\n{tail}")
+        _launch.launch(["lrlessons.frameworks", tmp], processes, cwd=tmp, timeout=timeout, what="launch")
         out = []
         for i in range(len(configs)):
             ranks = []

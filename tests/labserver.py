@@ -50,8 +50,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.25) -> Any:
-    """Poll ``predicate`` until it returns a truthy value; fail naming ``what`` on timeout."""
+def wait(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.25,
+         page: Any = None) -> Any:
+    """Poll ``predicate`` until it returns a truthy value; fail naming ``what`` on timeout.
+
+    Given the ``page``, a failure also says what the page shows (dialogs, the title)
+    and saves a screenshot beside the test's temp files.
+    """
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -59,7 +64,17 @@ def wait(predicate: Callable[[], Any], timeout: float, what: str, interval: floa
         if last:
             return last
         time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+    shown = ""
+    if page is not None:
+        try:
+            shown = page.evaluate("() => [document.title, ...Array.from(document.querySelectorAll("
+                                  "'.jp-Dialog')).map(d => d.textContent.slice(0, 200))].join(' | ')")
+            shot = Path(os.environ.get("LRLESSONS_SCREENSHOT_DIR") or "/tmp") / "timeout.png"
+            page.screenshot(path=str(shot))
+            shown += f" (screenshot {shot})"
+        except Exception as e:  # the page itself may be what hangs
+            shown = f"page not readable: {e}"
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r}) {shown}")
 
 
 def lab_settings(settings_dir: Path, extra: dict[str, dict] | None = None) -> None:

@@ -327,40 +327,55 @@ def test_jupyterlab_serves_localhost_with_a_token_at_lesson_00(tmp_path):
     assert "--KernelManager.transport=ipc" in cmd and "--KernelManager.transport=ipc" not in win
 
 
-def test_test_phases_run_in_order_with_their_environments(monkeypatch, capsys, tmp_path):
+def test_one_pytest_session_holds_every_part_with_its_environment(monkeypatch, capsys, tmp_path):
     ran = []
 
     class Done:
         returncode = 0
 
     def fake_run(cmd, cwd=None, env=None, **kw):
-        ran.append((cmd[1:] if cmd[1].endswith(".py") else cmd[3:], env))
+        ran.append((cmd, env))
         return Done()
 
-    monkeypatch.setattr(course.subprocess, "run", fake_run)
     monkeypatch.setattr(course, "_baseline_env", lambda py, root: {"ATEN_CPU_CAPABILITY": "default",
                                                                    "NPY_DISABLE_CPU_FEATURES": "AVX512F"})
-    phases = [(name, args, course._baseline_env if extra is course.PHASES[-1][2] else extra)
-              for name, args, extra in course.PHASES]
-    assert course.run_tests(Path("py"), ROOT, phases=phases) == 0
-    assert [r[0][0] for r in ran] == ["tools/site.py", "tests", "--nbval", "--nbval"]
-    assert ran[1][0] == ["tests", "-n", "2", "-q"] and ran[1][1]["LRLESSONS_SITE_BUILT"] == "1"
-    assert ran[2][0] == ["--nbval", "notebooks", "-n", "2", "--dist", "loadfile", "-q",
-                         "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
-    assert all(env["LRLESSONS_PROGRESS"] == "0" and env["KERAS_BACKEND"] == "torch" for _, env in ran)
-    assert ran[3][1]["ATEN_CPU_CAPABILITY"] == "default" and ran[3][1]["NPY_DISABLE_CPU_FEATURES"] == "AVX512F"
-    assert "ATEN_CPU_CAPABILITY" not in ran[2][1] or os.environ.get("ATEN_CPU_CAPABILITY")
+    monkeypatch.setattr(course, "TEST_BUILD", tmp_path.relative_to(ROOT) if tmp_path.is_relative_to(ROOT)
+                        else Path(os.path.relpath(tmp_path, ROOT)))
+    monkeypatch.setattr(course.subprocess, "run", fake_run)
+    assert course.run_tests(Path("/venv/bin/python"), ROOT) == 0
+    (cmd, env), = ran
+    assert cmd[:3] == ["/venv/bin/python", "-m", "pytest"]
+    student = (ROOT / course.TEST_BUILD / "student-baseline").resolve()
+    paths = cmd[3:6]
+    assert paths[:2] == ["tests", "notebooks"] and (ROOT / paths[2]).resolve() == student
+    assert ["-n", "2"] == cmd[cmd.index("-n"):cmd.index("-n") + 2] and "loadfile" in cmd and "--nbval" in cmd
+    assert env["LRLESSONS_PROGRESS"] == "0" and env["KERAS_BACKEND"] == "torch"
+    # the baseline configuration reaches only the student editions' kernels, through their kernelspec
+    assert "ATEN_CPU_CAPABILITY" not in env or env["ATEN_CPU_CAPABILITY"] == os.environ.get("ATEN_CPU_CAPABILITY")
+    spec_dir = Path(env["JUPYTER_PATH"].split(os.pathsep)[0])
+    spec = json.loads((spec_dir / "kernels" / course.BASELINE_KERNEL / "kernel.json").read_text())
+    assert spec["env"] == {"ATEN_CPU_CAPABILITY": "default", "NPY_DISABLE_CPU_FEATURES": "AVX512F"}
+    assert spec["argv"][:3] == ["/venv/bin/python", "-m", "ipykernel_launcher"]
+    lessons = sorted(p.relative_to(ROOT / "notebooks") for p in (ROOT / "notebooks").rglob("*.ipynb"))
+    copies = sorted(p.relative_to(student) for p in student.rglob("*.ipynb"))
+    assert copies == lessons
+    nb = json.loads((student / lessons[1]).read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == course.BASELINE_KERNEL
     out = capsys.readouterr().out
-    assert "timings: docs" in out and "| unit" in out and "| nbval" in out and "| nbval-baseline" in out
+    assert "NPY_DISABLE_CPU_FEATURES=AVX512F" in out and "tests took" in out
 
 
-def test_a_failing_phase_stops_the_run(monkeypatch, capsys):
+def test_only_picks_parts_and_a_failure_is_reported(monkeypatch, capsys):
     class Failed:
         returncode = 1
 
-    monkeypatch.setattr(course.subprocess, "run", lambda *a, **k: Failed())
-    assert course.run_tests(Path("py"), ROOT, phases=course.PHASES[:2]) == 1
-    assert "docs 0 s (failed)" in capsys.readouterr().out
+    seen = []
+    monkeypatch.setattr(course.subprocess, "run", lambda cmd, **k: seen.append(cmd) or Failed())
+    assert course.run_tests(Path("py"), ROOT, only=["unit"]) == 1
+    assert seen[0][3:] == ["tests", "-n", "2", "-q"]
+    assert "(failed)" in capsys.readouterr().out
+    cmd, env = course.test_command(Path("py"), ROOT, only=["nbval"])
+    assert cmd[3] == "notebooks" and "--nbval" in cmd and "JUPYTER_PATH" not in env
 
 
 def test_baseline_environment_leaves_out_an_empty_feature_list(monkeypatch):
@@ -435,3 +450,28 @@ def test_unpinned_names_what_the_lock_leaves_floating():
                           {"metadata": {"name": "setuptools", "version": "80.9.0"}},
                           {"metadata": {"name": "Jinja2", "version": "3.1.6"}}]}
     assert course.unpinned(report, "torch==2.14.1\njinja2==3.1.6\n") == ["appnope 1.0.0"]
+
+
+def test_the_baseline_kernel_runs_without_the_fast_kernels(monkeypatch, tmp_path):
+    """The kernelspec `test` writes really switches NumPy's and torch's fast kernels off."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    monkeypatch.setattr(course, "TEST_BUILD", Path(os.path.relpath(tmp_path, ROOT)))
+    py = Path(sys.executable)
+    where = course.baseline_kernel(py, ROOT, course._baseline_env(py, ROOT))
+    specs = KernelSpecManager(kernel_dirs=[str(where / "kernels")])
+    km = KernelManager(kernel_name=course.BASELINE_KERNEL, kernel_spec_manager=specs)
+    km.start_kernel(cwd=str(ROOT / "tools"))
+    try:
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        code = ("import torch; from baseline_features import above_baseline; "
+                "print(above_baseline(), torch.backends.cpu.get_cpu_capability())")
+        out = []
+        kc.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+        kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+    assert "".join(out).split() == ["[]", "DEFAULT"]

@@ -14,25 +14,37 @@ def said(capsys) -> str:
     return " ".join(out.split())
 
 
-@pytest.mark.parametrize("right", [176, 176.0, np.int64(176), np.float32(176), torch.tensor(176),
-                                   torch.tensor(176.0), np.array(176)])
-def test_t_max_accepts_176_in_any_numeric_type(capsys, right):
+@pytest.mark.parametrize("right", [88, 88.0, np.int64(88), np.float32(88), torch.tensor(88),
+                                   torch.tensor(88.0), np.array(88)])
+def test_t_max_accepts_88_in_any_numeric_type(capsys, right):
     result = lesson01.check_t_max(right)
     assert isinstance(result, Verdict) and result
-    assert said(capsys).startswith("Correct: T_max=176 (8 epochs x 22 batches)")
+    assert said(capsys).startswith("Correct: T_max=88 (8 epochs x 22 batches / 2 batches per step)")
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (8, "counts epochs"), (8.0, "counts epochs"), (22, "one epoch"), (175, "training has 176"),
-    (np.int64(175), "T_max=175 the half cosine"), (..., "still empty"), (None, "still empty"),
-    (176.5, "whole number"), (-176, "whole number"), (0, "whole number"), ("176", "whole number"),
-    (True, "whole number"), (float("nan"), "whole number"), (torch.tensor([176, 1]), "whole number"),
+    (8, "counts epochs"), (8.0, "counts epochs"), (11, "one epoch's step() calls"),
+    (22, "counts batches"), (176, "counts batches"), (np.int64(176), "once every 2 batches"),
+    (87, "training makes 88"), (np.int64(89), "T_max=89 the half cosine"), (..., "still empty"),
+    (None, "still empty"), (88.5, "whole number"), (-88, "whole number"), (0, "whole number"),
+    ("88", "whole number"), (True, "whole number"), (float("nan"), "whole number"),
+    (torch.tensor([88, 1]), "whole number"),
 ])
 def test_t_max_explains_wrong_answers(capsys, wrong, hint):
     assert not lesson01.check_t_max(wrong)
     out = said(capsys)
     assert out.startswith("Not yet: ") and hint in out, (wrong, out)
     assert "np.float64" not in out and "tensor(" not in out
+
+
+def test_t_max_without_accumulation_counts_batches(capsys):
+    """With one batch per step (accumulate=1) the answer is the batch count."""
+    assert lesson01.check_t_max(176, accumulate=1)
+    assert said(capsys).startswith("Correct: T_max=176")
+    assert not lesson01.check_t_max(22, accumulate=1)
+    assert "one epoch's step() calls" in said(capsys)
+    assert not lesson01.check_t_max(88, accumulate=1)
+    assert "training makes 176" in said(capsys)
 
 
 RIGHT_LRS = [0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.05, 0.05]
@@ -78,6 +90,22 @@ def test_gamma(capsys):
     assert "got 1.5." in out and "np.float64" not in out
     assert not lesson01.check_gamma(...) and "still empty" in said(capsys)
     assert not lesson01.check_gamma(0.5) and "not 0.0001" in said(capsys)
+
+
+@pytest.mark.parametrize("coarse, last", [(0.6, "0.0001008"), (0.599, "9.928e-05"),
+                                          (np.float32(0.6), "0.0001008"), (torch.tensor(0.599), "9.928e-05")])
+def test_gamma_rounded_too_coarsely_gets_its_own_hint(capsys, coarse, last):
+    assert not lesson01.check_gamma(coarse)
+    out = said(capsys)
+    assert f"is {last}, not 0.0001" in out, out
+    assert "rounded too coarsely" in out and "4 significant digits" in out, out
+    assert "only 9 step() calls" not in out
+
+
+def test_gamma_far_off_gets_no_rounding_hint(capsys):
+    for far in (0.5, 0.7, 0.1):
+        assert not lesson01.check_gamma(far)
+        assert "rounded" not in said(capsys)
 
 
 # ----------------------------------------------------------------- the shared helpers of lrlessons.exercises

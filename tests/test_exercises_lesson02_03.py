@@ -21,21 +21,37 @@ def sgd(lr=0.1):
 
 
 # ---------------------------------------------------------------- lesson 02
+SWAPPED = [0.1, 0.05, 0.05, 0.025, 0.025, 0.0125]  # StepLR(2, 0.5)'s closed form: stepped last under 1.3
+
+
 @pytest.mark.parametrize("kind", [list, np.array, lambda v: torch.tensor(v, dtype=torch.float64),
+                                  lambda v: torch.tensor(v, dtype=torch.float32),
                                   lambda v: [np.float64(x) for x in v], lambda v: [torch.tensor(x) for x in v]])
 def test_swapped_order(capsys, kind):
-    ok = lesson02.check_swapped_order(kind([0.1, 0.1, 0.05, 0.05, 0.05, 0.025]))
+    ok = lesson02.check_swapped_order(kind(SWAPPED))
     assert isinstance(ok, Verdict) and ok
     out = said(capsys)
     assert out.startswith("Correct: StepLR is stepped last") and out.count("Correct") == 1
+    assert "0.1, 0.05, 0.05, 0.025, 0.025, 0.0125" in out
+
+
+def test_swapped_order_explains_wrong_answers(capsys):
     for wrong, hint in [(0.1 * 0.9 ** T, "ExponentialLR's curve"),
-                        (0.1 * 0.9 ** T * 0.5 ** (T // 3), "today's product"),
-                        (0.1 * 0.5 ** ((T - 1) // 3), "shifted by one epoch"),
+                        (0.1 * 0.9 ** T * 0.5 ** (T // 2), "today's product"),
+                        (0.1 * 0.5 ** (T // 3), "step_size=3"),  # section 1's setting, printed in its table
+                        (0.1 * 0.5 ** ((T - 1) // 2), "shifted by one epoch"),
+                        (0.1 * 0.5 ** ((T + 1) // 2), "shifted by one epoch"),
                         (..., "still empty"), ([0.1] * 5, "has 5 values, expected 6"),
-                        ("abc", "sequence of numbers"), ([0.1, 0.1, 0.05, 0.05, 0.05, 0.0250001], "0.0250001")]:
+                        ("abc", "sequence of numbers"), (SWAPPED[:5] + [0.0125001], "0.0125001")]:
         verdict = lesson02.check_swapped_order(wrong)
         assert isinstance(verdict, Verdict) and not verdict
         assert hint in said(capsys), wrong
+
+
+def test_swapped_order_answer_is_not_in_section_1s_table():
+    """Section 1 prints StepLR(3, 0.5)'s 1.3 values: the exercise must ask for something else."""
+    assert not np.allclose(lesson02._swapped_1_3(), 0.1 * 0.5 ** (T // 3))
+    np.testing.assert_allclose(lesson02._swapped_1_3(), SWAPPED, rtol=1e-12)
 
 
 def _warmup_decay(milestone=5, chained=False, start_factor=0.01):
@@ -92,57 +108,114 @@ def test_probes_match_the_checker():
 
 
 # ---------------------------------------------------------------- lesson 03
-@pytest.mark.parametrize("kind", [float, np.float64, np.float32, torch.tensor, lambda x: [x],
-                                  lambda x: torch.tensor([x])])
-def test_read_lr_accepts_any_numeric_type(capsys, kind):
-    assert lesson03.check_read_lr(lambda opt, sched: kind(opt.param_groups[0]["lr"]))
-    assert said(capsys) == "Correct: 0.03645 is the lr the optimizer will use."
+READINGS = (0.1 * 0.8 ** 4 * 0.5, 0.1 * 0.8 ** 3 * 0.5, 0.1 * 0.8 ** 4 * 0.5 * 0.5)  # 0.02048, 0.0256, 0.01024
 
 
-def test_read_lr(capsys):
-    assert lesson03.check_read_lr(lambda opt, sched: opt.param_groups[0]["lr"])
-    assert said(capsys) == "Correct: 0.03645 is the lr the optimizer will use."
-    assert not lesson03.check_read_lr(lambda opt, sched: opt.param_groups[0]["lr"] * (1 + 1e-5))
-    assert "got 0.0364504, but the optimizer holds 0.03645." in said(capsys)
-    for wrong, hint in [(lambda o, s: s.get_last_lr()[0], "0.0405 is StepLR's get_last_lr()"),
-                        (lambda o, s: s.get_lr()[0], "called get_lr()"),
-                        (lambda o, s: ..., "returned nothing"), (lambda o, s: "x", "should return a number"),
-                        (lambda o, s: 1 / 0, "ZeroDivisionError"), (3, "fill in `read_lr`")]:
-        verdict = lesson03.check_read_lr(wrong)
+def test_readings_come_from_torch():
+    got = lesson03._readings()
+    np.testing.assert_allclose([got["param_groups"], got["get_last_lr"], got["get_lr"]], READINGS, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", [float, np.float64, np.float32, torch.tensor,
+                                  lambda x: torch.tensor(x, dtype=torch.float32), lambda x: np.array(x)])
+def test_readings_accept_any_numeric_type(capsys, kind):
+    assert lesson03.check_readings(*(kind(x) for x in READINGS))
+    assert said(capsys) == ("Correct: 0.02048 (0.1 x 0.8^4 x 0.5), 0.0256 (StepLR's value, before "
+                            "ExponentialLR's fourth x0.8), 0.01024 (the halving applied again, to the "
+                            "optimizer's lr).")
+
+
+def test_readings_explain_wrong_predictions(capsys):
+    pg, last, get = READINGS
+    for answer, hint in [((..., ..., ...), "fill in your prediction for param_groups[0]['lr'], StepLR's "
+                                           "get_last_lr()[0] and StepLR's get_lr()[0]"),
+                         ((pg, ..., get), "fill in your prediction for StepLR's get_last_lr()[0] (replace"),
+                         ((0.05, last, get), "StepLR's halving alone"),
+                         ((0.1 * 0.8 ** 4, last, get), "ExponentialLR's factors alone"),
+                         ((last, last, get), "0.0256 is StepLR's get_last_lr(), not the optimizer's lr"),
+                         ((0.1 * 0.8 ** 5 * 0.5, last, get), "one epoch too many"),
+                         ((pg, pg, get), "0.02048 is the optimizer's lr: StepLR's get_last_lr() was taken"),
+                         ((pg, 0.05, get), "StepLR's curve alone"),
+                         ((pg, last, last / 2), "0.0128 is the halving applied to StepLR's own last value"),
+                         ((pg, last, pg), "at a boundary (last_epoch 4 is a multiple of 4)"),
+                         ((pg, last, last), "get_lr() does not read"),
+                         ((pg, last, 0.05), "torch 1.3's closed form"),
+                         ((pg, last, 0.0103), "StepLR's get_lr()[0]: got 0.0103, which is not it"),
+                         ((pg, last, get * (1 + 1e-5)), "got 0.0102401"),  # enough digits to differ
+                         (("0.02", last, get), "should be one number, got str"),
+                         ((0.05, 0.05, 0.05), "(2 more to fix)")]:
+        verdict = lesson03.check_readings(*answer)
         assert isinstance(verdict, Verdict) and not verdict
-        assert hint in said(capsys)
+        assert hint in said(capsys), answer
 
 
-def _resume(load_opt=True, load_sched=True, last_epoch=None):
+def new_optimizer(lr=0.1):
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr, momentum=0.9)
+
+
+def _resume(order="right"):
+    """resume() functions: the right one and the usual mistakes."""
+    build = lesson03.warmup_then_cosine
+
     def resume(ckpt):
-        opt = sgd()
-        if last_epoch is not None:
-            if load_opt:
-                opt.load_state_dict(ckpt["optimizer"])
-            return opt, L.CosineAnnealingLR(opt, T_max=10, last_epoch=last_epoch)
-        sched = L.CosineAnnealingLR(opt, T_max=10)
-        if load_opt:
+        opt = new_optimizer()
+        if order == "right":
+            sched = build(opt)
             opt.load_state_dict(ckpt["optimizer"])
-        if load_sched:
             sched.load_state_dict(ckpt["scheduler"])
+        elif order == "optimizer first":  # fine for StepLR (section 3), not for SequentialLR
+            opt.load_state_dict(ckpt["optimizer"])
+            sched = build(opt)
+            sched.load_state_dict(ckpt["scheduler"])
+        elif order == "scheduler only":
+            sched = build(opt)
+            sched.load_state_dict(ckpt["scheduler"])
+        elif order == "optimizer only":
+            sched = build(opt)
+            opt.load_state_dict(ckpt["optimizer"])
+        elif order == "nothing":
+            sched = build(opt)
+        elif order == "step(epoch)":
+            sched = build(opt)
+            opt.load_state_dict(ckpt["optimizer"])
+            sched.step(ckpt["epoch"])
+        elif order == "last_epoch, loaded after":
+            sched = L.SequentialLR(opt, [L.LinearLR(opt, 0.01, total_iters=5), L.CosineAnnealingLR(opt, 10)],
+                                   milestones=[5], last_epoch=ckpt["epoch"] - 1)
+            opt.load_state_dict(ckpt["optimizer"])
+        elif order == "last_epoch, fresh optimizer":
+            sched = L.LinearLR(opt, 0.01, total_iters=5, last_epoch=ckpt["epoch"])
         return opt, sched
     return resume
 
 
 def test_resume(capsys):
     assert lesson03.check_resume(_resume())
-    assert said(capsys).startswith("Correct: all 6 values match.")
-    for wrong, hint in [(_resume(False, False), "starts again from epoch 0"),
-                        (_resume(last_epoch=4, load_opt=False), "KeyError 'initial_lr'"),
-                        (_resume(load_sched=False), "is not the checkpoint's"),
-                        (_resume(last_epoch=4), "is not the checkpoint's"),
-                        (_resume(last_epoch=3), "rebuilt with last_epoch="),
-                        (lambda ckpt: None, "returned nothing"), (lambda ckpt: sgd(), "a pair"),
-                        (lambda ckpt: (sgd(), L.StepLR(sgd(), 3)), "built on that optimizer"),
-                        (..., "fill in `resume`")]:
+    out = said(capsys)
+    assert out.startswith("Correct: all 12 values match.") and "from 0.0604" in out
+    for wrong, hint in [(_resume("optimizer first"), "building SequentialLR after loading the optimizer"),
+                        (_resume("scheduler only"), "load checkpoint['optimizer'] too"),
+                        (_resume("optimizer only"), "its last_epoch is 0, the checkpoint's 3"),
+                        (_resume("optimizer only"), "your lr reaches 4.84"),
+                        (_resume("nothing"), "starts again from epoch 0"),
+                        (_resume("step(epoch)"), "SequentialLR.step() takes no epoch"),
+                        (_resume("last_epoch, loaded after"), "its warmup's last_epoch is 0, the checkpoint's 3"),
+                        (_resume("last_epoch, fresh optimizer"), "KeyError 'initial_lr'"),
+                        (lambda ckpt: None, "returned nothing"), (lambda ckpt: new_optimizer(), "a pair"),
+                        (lambda ckpt: (new_optimizer(), L.StepLR(new_optimizer(), 3)), "built on that optimizer"),
+                        (lambda ckpt: 1 / 0, "ZeroDivisionError"), (..., "fill in `resume`")]:
         verdict = lesson03.check_resume(wrong)
         assert isinstance(verdict, Verdict) and not verdict
-        assert hint in said(capsys)
+        out = said(capsys)
+        assert hint in out, (hint, out)
+        assert "0.060399" not in out  # never a float's full repr
+
+
+def test_resume_checkpoint_is_in_the_warmup():
+    ckpt = lesson03.make_checkpoint()
+    assert ckpt["epoch"] == 3 and ckpt["scheduler"]["last_epoch"] == 3
+    assert ckpt["optimizer"]["param_groups"][0]["lr"] == pytest.approx(0.1 * (0.01 + 0.99 * 3 / 5), rel=1e-12)
+    assert ckpt["optimizer"]["state"], "the checkpoint carries momentum buffers (the checker relies on it)"
 
 
 def test_logged_lrs(capsys):
@@ -152,7 +225,10 @@ def test_logged_lrs(capsys):
         assert lesson03.check_logged_lrs(kind(right)) and said(capsys).startswith("Correct: each epoch's lr")
     after = 0.1 * 0.9 ** (e + 1) * 0.5 ** ((e + 1) // 2)
     step_before = np.r_[0.1, right[1:] / 0.9]
+    step_after = np.r_[0.1, [0.1 * 0.9 ** k * 0.5 ** ((k + 1) // 2) for k in range(1, 6)]]  # StepLR's, read late
+    assert lesson03._two_schedulers_log()["step_after"] == pytest.approx(step_after, rel=1e-12)
     for wrong, hint in [(after, "read after the schedulers stepped"), (step_before, "StepLR's get_last_lr()"),
+                        (step_after, "StepLR's own value before ExponentialLR's x0.9, and the next epoch's"),
                         (0.1 * 0.5 ** (e // 2), "StepLR's staircase alone"), (right[:5], "has 5 values"),
                         (..., "still empty"), ("0.1", "sequence of numbers"),
                         (np.r_[right[:5], right[5] * (1 + 1e-5)], "index 5")]:

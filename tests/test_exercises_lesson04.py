@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from lrlessons.exercises import Verdict, lesson04
 
@@ -36,6 +37,18 @@ def test_step_rule_accepts_the_rule(capsys):
     assert said(capsys).startswith("Correct: all 50 lrs match torch's StepLR")
 
 
+@pytest.mark.parametrize("other_type", [
+    lambda lr, t, s, g: np.float64(step_right(lr, t, s, g)),
+    lambda lr, t, s, g: np.where(t % s == 0, lr * g, lr),              # a 0-d array
+    lambda lr, t, s, g: np.float32(step_right(lr, t, s, g)),           # float32: right to its precision
+    lambda lr, t, s, g: torch.tensor(lr) * (g if t % s == 0 else 1.0),  # a 0-d float32 tensor
+    lambda lr, t, s, g: torch.tensor(step_right(lr, t, s, g), dtype=torch.float64),
+])
+def test_step_rule_accepts_numpy_and_torch_numbers(capsys, other_type):
+    assert lesson04.check_step_rule(lambda lr, t, step_size, gamma: other_type(lr, t, step_size, gamma))
+    assert said(capsys).startswith("Correct")
+
+
 @pytest.mark.parametrize("wrong, hint", [
     (lambda lr, t, step_size, gamma: lr * gamma, "multiplies at every step"),
     (lambda lr, t, step_size, gamma: lr, "never changes the lr"),
@@ -43,10 +56,16 @@ def test_step_rule_accepts_the_rule(capsys):
     (lambda lr, t, step_size, gamma: lr * gamma if t > 1 and (t - 1) % step_size == 0 else lr,
      "one step too late"),
     (lambda lr, t, step_size, gamma: lr * gamma ** (t // step_size), "decays pile up"),
+    (lambda lr, t, step_size, gamma: lr * gamma if t >= step_size else lr, "once t reaches step_size"),
     (lambda lr, t, step_size, gamma: 0.1 * gamma ** (t // step_size), "ignores the lr it is given"),
     (lambda lr, t, step_size, gamma: lr * 0.9 if t % step_size == 0 else lr, "first differs from torch at t=7"),
+    # a float32-sized error is accepted only from a float32 answer; from a float64 one it is wrong,
+    # and the message shows enough digits to see the difference
+    (lambda lr, t, step_size, gamma: step_right(lr, t, step_size, gamma) * (1 + 1e-7),
+     "at t=1: got 0.10000001, expected 0.1"),
     (lambda lr, t, step_size, gamma: None, "returned None"),
     (lambda lr, t, step_size, gamma: [lr], "returned list"),
+    (lambda lr, t, step_size, gamma: np.array([lr, lr]), "returned ndarray"),
     (lambda lr, t, step_size, gamma: lr / 0, "ZeroDivisionError"),
     (lambda lr, t: lr, "raised TypeError"),
     (..., "define rule("),
@@ -57,37 +76,41 @@ def test_step_rule_explains_wrong_answers(capsys, wrong, hint):
 
 
 # ----------------------------------------------------------------------------- 04a, exercise 2
-def linear_right(t, start_factor, end_factor, total_iters):
-    def line(k):
-        return start_factor + (end_factor - start_factor) * k / total_iters
-    return line(t) / line(t - 1)
+def rsqrt_right(t, hold):
+    return math.sqrt(max(t - 1, hold) / max(t, hold))
 
 
-def test_linear_multiplier_accepts_the_ratio_in_both_forms(capsys):
-    assert lesson04.check_linear_multiplier(linear_right)
-    assert said(capsys).startswith("Correct: your multiplier reproduces torch's LinearLR ratio")
-    torch_form = lambda t, s, e, n: 1 + (e - s) / (n * s + (t - 1) * (e - s))  # noqa: E731
-    assert lesson04.check_linear_multiplier(torch_form) and said(capsys).startswith("Correct")
+@pytest.mark.parametrize("right", [
+    rsqrt_right,
+    lambda t, hold: 1 if t <= hold else math.sqrt((t - 1) / t),     # the same, by cases
+    lambda t, hold: np.float32(rsqrt_right(t, hold)),                 # float32: right to its precision
+    lambda t, hold: torch.sqrt(torch.tensor(max(t - 1, hold) / max(t, hold))),
+    lambda t, hold: np.sqrt(np.array(max(t - 1, hold) / max(t, hold))),
+])
+def test_rsqrt_factor_accepts_the_ratio(capsys, right):
+    assert lesson04.check_rsqrt_factor(right)
+    assert said(capsys).startswith("Correct: MultiplicativeLR with your factor follows")
 
 
-def _line(t, s, e, n):
-    return s + (e - s) * t / n
+def _rsqrt(t, hold):
+    return math.sqrt(hold / max(t, hold))
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda t, s, e, n: _line(t, s, e, n), "that is the line's value at t"),
-    (lambda t, s, e, n: _line(t - 1, s, e, n) / _line(t, s, e, n), "upside down"),
-    (lambda t, s, e, n: _line(t, s, e, n) - _line(t - 1, s, e, n), "that is the increment"),
-    (lambda t, s, e, n: 1 + (e - s) / (n * s + t * (e - s)), "off by one step"),
-    # right only while rising: the falling setting (end_factor < start_factor) catches it
-    (lambda t, s, e, n: 1 + abs(e - s) / (n * s + (t - 1) * abs(e - s)), "start_factor=1, end_factor=0.2"),
-    (lambda t, s, e, n: None, "returned None"),
-    (lambda t, s, e, n: "1.2", "returned str"),
-    (lambda t, s, e, n: 1 / (t - 1), "raised ZeroDivisionError at t=1"),
-    (..., "define multiplier("),
+    (_rsqrt, "that is what LambdaLR wants"),
+    (lambda t, hold: _rsqrt(t - 1, hold) / _rsqrt(t, hold), "upside down"),
+    (lambda t, hold: math.sqrt((t - 1) / t), "your decay starts at t = 1"),
+    (lambda t, hold: _rsqrt(t + 1, hold) / _rsqrt(t, hold), "off by one step"),
+    (lambda t, hold: 1 if t < hold else math.sqrt((t - 1) / t),
+     "with hold=4, MultiplicativeLR with your factor first leaves the curve at t=4"),
+    (lambda t, hold: rsqrt_right(t, hold) * (1 + 1e-7), "at t=1: lr = 1.0000001 x base_lr"),
+    (lambda t, hold: None, "returned None"),
+    (lambda t, hold: "0.9", "returned str"),
+    (lambda t, hold: 1 / (t - 1), "raised ZeroDivisionError at t=1 (hold=4)"),
+    (..., "define factor("),
 ])
-def test_linear_multiplier_explains_wrong_answers(capsys, wrong, hint):
-    check(capsys, lesson04.check_linear_multiplier, wrong, hint)
+def test_rsqrt_factor_explains_wrong_answers(capsys, wrong, hint):
+    check(capsys, lesson04.check_rsqrt_factor, wrong, hint)
 
 
 # ----------------------------------------------------------------------------- 04b, exercise 1
@@ -103,20 +126,50 @@ def _climb(base_lr, T_max, eta_min):
     return (base_lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
 
 
+def _closed(t, base_lr, T_max, eta_min):
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / T_max)) / 2
+
+
 def cosine_right(lr, t, base_lr, T_max, eta_min):
     if _after_min(t, T_max):
         return lr + _climb(base_lr, T_max, eta_min)
     return eta_min + _ratio(t, T_max) * (lr - eta_min)
 
 
-def test_cosine_rule_accepts_the_recursion(capsys):
-    assert lesson04.check_cosine_rule(cosine_right)
-    assert said(capsys) == "Correct: all 32 lrs match torch, also when something else halves the lr midway."
+def cosine_by_differences(lr, t, base_lr, T_max, eta_min):
+    """The same rule found another way: add the closed form's rise where the ratio is 0/0."""
+    f = lambda k: _closed(k, base_lr, T_max, eta_min)  # noqa: E731
+    if (t - 1) % (2 * T_max) == T_max:
+        return lr + f(t) - f(t - 1)
+    return eta_min + (lr - eta_min) * (f(t) - eta_min) / (f(t - 1) - eta_min)
+
+
+def cosine_float32(lr, t, base_lr, T_max, eta_min):
+    return np.float32(cosine_right(lr, t, base_lr, T_max, eta_min))
+
+
+def cosine_torch(lr, t, base_lr, T_max, eta_min):
+    cos = lambda x: torch.cos(torch.tensor(x))  # noqa: E731  (float32 tensors)
+    if _after_min(t, T_max):
+        return lr + (base_lr - eta_min) * (1 - cos(math.pi / T_max)) / 2
+    return eta_min + (1 + cos(math.pi * t / T_max)) / (1 + cos(math.pi * (t - 1) / T_max)) * (lr - eta_min)
+
+
+@pytest.mark.parametrize("right", [cosine_right, cosine_by_differences, cosine_float32, cosine_torch])
+def test_cosine_rule_accepts_the_recursion(capsys, right):
+    assert lesson04.check_cosine_rule(right)
+    assert said(capsys) == ("Correct: all 32 lrs match torch, also when something else halves the lr "
+                            "(after steps 5 and 10).")
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda lr, t, base_lr, T_max, eta_min: eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / T_max)) / 2,
+    (lambda lr, t, base_lr, T_max, eta_min: _closed(t, base_lr, T_max, eta_min),
      "ignores the lr it is given (it is the closed form)"),
+    # right everywhere but on the step after a minimum, where it sets the closed form's value: only
+    # the halving after step 10 (the first minimum) tells it from torch
+    (lambda lr, t, base_lr, T_max, eta_min:
+        _closed(t, base_lr, T_max, eta_min) if _after_min(t, T_max) else eta_min + _ratio(t, T_max) * (lr - eta_min),
+     "the halving after step 10 is lost"),
     (lambda lr, t, base_lr, T_max, eta_min: eta_min + _ratio(t, T_max) * (lr - eta_min), "divides by zero"),
     (lambda lr, t, base_lr, T_max, eta_min:
         eta_min + (lr - eta_min) * (1 + np.cos(np.pi * t / T_max)) / (1 + np.cos(np.pi * (t - 1) / T_max)),
@@ -133,7 +186,10 @@ def test_cosine_rule_accepts_the_recursion(capsys):
     (lambda lr, t, base_lr, T_max, eta_min:
         lr + _climb(base_lr, T_max, eta_min) if t == T_max + 1 else eta_min + _ratio(t, T_max) * (lr - eta_min),
      "divides by zero"),  # only the first minimum handled: the third one divides by zero
+    (lambda lr, t, base_lr, T_max, eta_min: cosine_right(lr, t, base_lr, T_max, eta_min) * (1 + 1e-7),
+     "first differs from torch at t=1"),
     (lambda lr, t, base_lr, T_max, eta_min: None, "returned None"),
+    (lambda lr, t, base_lr, T_max, eta_min: torch.ones(2), "returned Tensor"),
     (..., "define rule("),
 ])
 def test_cosine_rule_explains_wrong_answers(capsys, wrong, hint):
@@ -141,25 +197,33 @@ def test_cosine_rule_explains_wrong_answers(capsys, wrong, hint):
 
 
 # ----------------------------------------------------------------------------- 04b, exercise 2
-RIGHT = {"StepLR": "multiplies", "LambdaLR": "overwrites", "PolynomialLR": "multiplies", "OneCycleLR": "overwrites"}
+RIGHT = {"CyclicLR": "overwrites", "ReduceLROnPlateau": "multiplies", "CosineAnnealingLR": "multiplies",
+         "CosineAnnealingLR, eta_min=0.01": "neither", "CosineAnnealingLR, past T_max=4": "neither"}
 
 
 def test_composes_accepts_the_experiment(capsys):
-    assert lesson04.check_composes(RIGHT) and said(capsys).startswith("Correct: all four")
+    assert lesson04.check_composes(RIGHT) and said(capsys).startswith("Correct: all 5")
     sloppy = {name: f" {v.capitalize()} " for name, v in RIGHT.items()}  # case and spaces do not matter
     assert lesson04.check_composes(sloppy) and said(capsys).startswith("Correct")
 
 
+def test_composes_truth_is_the_table():
+    """The checker's truth and the table the solution prints come from the same experiment."""
+    after = lesson04.composition_table().iloc[:, 0]
+    assert {name: after[name] for name in RIGHT} == RIGHT
+
+
 @pytest.mark.parametrize("wrong, hint", [
-    ({**RIGHT, "LambdaLR": "multiplies"}, "1 of 4 wrong (LambdaLR)"),
-    ({name: "multiplies" for name in RIGHT}, "2 of 4 wrong (LambdaLR, OneCycleLR)"),
-    ({name: "overwrites" for name in RIGHT}, "2 of 4 wrong (StepLR, PolynomialLR)"),
-    ({name: ... for name in RIGHT}, "still empty for StepLR, LambdaLR, PolynomialLR, OneCycleLR"),
-    ({"StepLR": "multiplies"}, "still empty for LambdaLR, PolynomialLR, OneCycleLR"),
-    ({**RIGHT, "StepLR": "chains"}, "got 'chains' for StepLR"),
-    ({**RIGHT, "OneCycleLR": True}, "got True for OneCycleLR"),
+    ({**RIGHT, "CosineAnnealingLR, eta_min=0.01": "multiplies"}, "1 of 5 wrong (CosineAnnealingLR, eta_min=0.01)"),
+    ({name: "multiplies" for name in RIGHT},
+     "3 of 5 wrong (CyclicLR; CosineAnnealingLR, eta_min=0.01; CosineAnnealingLR, past T_max=4)"),
+    ({name: "overwrites" for name in RIGHT}, "4 of 5 wrong"),
+    ({name: ... for name in RIGHT}, "still empty for CyclicLR; ReduceLROnPlateau; CosineAnnealingLR;"),
+    ({"CyclicLR": "overwrites"}, "still empty for ReduceLROnPlateau;"),
+    ({**RIGHT, "CyclicLR": "chains"}, "got 'chains' for CyclicLR"),
+    ({**RIGHT, "ReduceLROnPlateau": True}, "got True for ReduceLROnPlateau"),
     (..., "give a dict"),
-    ([("StepLR", "multiplies")], "give a dict"),
+    ([("CyclicLR", "overwrites")], "give a dict"),
 ])
 def test_composes_explains_wrong_answers(capsys, wrong, hint):
     check(capsys, lesson04.check_composes, wrong, hint)
@@ -180,6 +244,8 @@ def test_show_source_puts_torch_beside_the_twin():
     assert page.count("<tr>") == 1 + len(lesson04.METHODS["StepLR"])  # header + one row per method
     assert "lrlessons.reference.StepLR" in page and "def get_lr(self)" in page
     assert "overflow-x:auto" in page  # wide code scrolls inside the output
+    base = lesson04.show_source("LRScheduler").data  # 04a section 1 reads the constructor's own step
+    assert "def _initial_step(self)" in base and "_initial_mode" in base and "def _update_lr(self" in base
 
 
 def test_verify_reports_the_gaps():

@@ -9,15 +9,31 @@ def said(capsys) -> str:
     return capsys.readouterr().out.strip()
 
 
-def cosine(t, *, cycles=True, decay=True, limit=True, k=1.5, lr_min=1e-3):
-    """The exercise's cosine, with switches for the usual slips."""
-    t = np.asarray(t)
-    i = t // 30 if cycles else np.zeros_like(t)
-    t_in = t - 30 * i
-    cycle = t // 30  # the true cycle, for the peak of an answer that forgot t_in but kept the decay
-    peak = 0.1 * 0.5 ** (cycle if decay else 0 * cycle)
-    value = lr_min + (peak - lr_min) / 2 * (1 + np.cos(np.pi * t_in ** k / 30 ** k))
-    return np.where(t // 30 < 3, value, 1e-3) if limit else value
+def cosine(t, *, grow=True, local=True, own_length=True, decay=True, limit=True, k=1.5,
+           lr_min=1e-3):
+    """The exercise's cosine (cycles of 25, 37.5, 56.25 epochs), with switches for the slips."""
+    t = np.asarray(t, dtype=float)
+    lr = np.full(t.shape, lr_min if limit else np.nan)
+    start, i = 0.0, 0
+    while start < t.max() + 1:
+        length = 25 * 1.5 ** i if grow else 25.0
+        inside = (t >= start) & (t < start + length)
+        count = t[inside] - start if local else t[inside]
+        over = length if own_length else 25.0
+        peak = 0.1 * 0.5 ** i if decay else 0.1
+        if i < 3 or not limit:
+            lr[inside] = lr_min + (peak - lr_min) / 2 * (1 + np.cos(np.pi * count ** k / over ** k))
+        start, i = start + length, i + 1
+    return lr
+
+
+def equal_index(t):
+    """A slip: the cycle index t // 25, as if every cycle lasted t_initial (lengths right)."""
+    i = t // 25
+    length = 25 * 1.5 ** i
+    t_in = t - 25 * i
+    value = 1e-3 + (0.1 * 0.5 ** i - 1e-3) / 2 * (1 + np.cos(np.pi * t_in ** 1.5 / length ** 1.5))
+    return np.where(i < 3, value, 1e-3)
 
 
 def test_cosine_by_hand_accepts_every_numeric_type(capsys):
@@ -25,38 +41,54 @@ def test_cosine_by_hand_accepts_every_numeric_type(capsys):
                   lambda t: [np.float64(v) for v in cosine(t)],
                   lambda t: [torch.tensor(v) for v in cosine(t)]):
         assert lesson05.check_cosine_by_hand(right)
-        assert said(capsys) == "Correct: all 110 values match."
+        assert said(capsys) == "Correct: all 130 values match."
+
+
+def test_cosine_by_hand_accepts_the_logarithm_too(capsys):
+    """Finding the cycle with a logarithm, as timm does, is as right as adding up the lengths."""
+    def by_log(t):
+        i = np.floor(np.log(1 + t / 25 * 0.5) / np.log(1.5))
+        start, length = 25 * (1.5 ** i - 1) / 0.5, 25 * 1.5 ** i
+        value = 1e-3 + (0.1 * 0.5 ** i - 1e-3) / 2 * (1 + np.cos(np.pi * (t - start) ** 1.5
+                                                                  / length ** 1.5))
+        return np.where(i < 3, value, 1e-3)
+    assert lesson05.check_cosine_by_hand(by_log)
+    assert said(capsys) == "Correct: all 130 values match."
 
 
 def test_cosine_by_hand_names_the_slip(capsys):
     for wrong, hint in [
-        (lambda t: cosine(t, cycles=False, decay=False, limit=False),
-         "t=30 is in cycle 1: measure t from the start"),
-        (lambda t: cosine(t, cycles=False), "t=30 is in cycle 1: measure t from the start"),
-        (lambda t: cosine(t, decay=False),
-         "your cycle index is right; the peak of cycle 1 is base_lr"),
-        (lambda t: cosine(t, limit=False), "after 3 cycles (t >= 90) timm stays at lr_min"),
+        (lambda t: cosine(t, grow=False), "over that cycle's length"),  # all 25 long: off at 26
+        (equal_index, "cycles grow: cycle i lasts t_initial * cycle_mul**i, so t=50 is in cycle 1"),
+        (lambda t: cosine(t, local=False), "t=25 is in cycle 1: measure t from the start"),
+        (lambda t: cosine(t, local=False, decay=False, limit=False), "measure t from the start"),
+        (lambda t: cosine(t, own_length=False), "over that cycle's length"),
+        (lambda t: cosine(t, own_length=False), "= 37.5, not t_initial"),
+        (lambda t: cosine(t, decay=False), "your cycle index is right; the peak of cycle 1"),
+        (lambda t: cosine(t, limit=False), "after 3 cycles (from t=119"),
         (lambda t: cosine(t, k=1.0), "that is the plain cosine: k_decay=1.5"),
         (lambda t: cosine(t, lr_min=0.0), "it should run down to lr_min=0.001"),
-        (lambda t: cosine(t) * (1 + 1e-7 * (t == 40)), "in cycle 1 timm gives"),
-        (lambda t: cosine(t)[:-1], "has 109 values, expected 110"),
+        (lambda t: cosine(t) * (1 + 1e-7 * (t == 40)), "t=40 is 15 into cycle 1"),
+        (lambda t: cosine(t)[:-1], "has 129 values, expected 130"),
         (lambda t: 1 / 0, "raised ZeroDivisionError"),
         (lambda t: "lrs", "should return an array of lrs"),
         (lambda t: ..., "still empty"),
         (..., "define a function fn(t)"),
     ]:
         assert not lesson05.check_cosine_by_hand(wrong)
-        assert hint in said(capsys), hint
+        assert hint in said(capsys).replace("\n  ", " "), hint
 
 
 def test_cosine_by_hand_never_gives_the_cycle_hint_to_a_right_cycle_index(capsys):
-    assert not lesson05.check_cosine_by_hand(lambda t: cosine(t, decay=False))
-    assert "measure t from the start" not in said(capsys)
+    for slip in (dict(decay=False), dict(own_length=False), dict(k=1.0)):
+        assert not lesson05.check_cosine_by_hand(lambda t: cosine(t, **slip))
+        message = said(capsys)
+        assert "measure t from the start" not in message and "cycles grow" not in message, slip
 
 
 def test_cosine_by_hand_prints_enough_digits(capsys):
     assert not lesson05.check_cosine_by_hand(lambda t: cosine(t) * (1 + 1e-7 * (t == 40)))
-    message = said(capsys)
+    message = said(capsys).replace("\n  ", " ")
     got, want = message.split("you give ")[1].split(", timm gives ")
     assert got != want.split(":")[0], message  # the two printed numbers differ
 
@@ -78,7 +110,7 @@ def test_update_counts_explains_wrong_answers(capsys):
         ((1000, 50), "do not give a 3-epoch warmup and a cosine that ends after 90 epochs of 25"),
         ((2250.5, 75), "whole number of updates (0 or more), got 2250.5."),
         ((np.float64(2250.5), 75), "got 2250.5."), ((2250, -75), "whole number"),
-        ((True, 75), "whole number"), (("2250", 75), "whole number"),
+        ((True, 75), "whole number"), (("2250", 75), "got '2250' (text)."),
         ((..., 75), "t_initial is still empty"),
         ((2250, None), "warmup_t is still empty"),
     ]:
@@ -95,17 +127,25 @@ def test_timm_milestones(capsys):
     for wrong, hint in [
         ([30, 80], "one epoch early in timm"), (np.array([30, 80]), "one epoch early in timm"),
         ([29, 79], "Move the milestones the other way"),
-        ([32, 82], "first differs at index 30"), ([81, 31], "sorted"),
+        ([32, 82], "at epoch 30 timm gives 0.1 with your milestones, torch 0.01: a decay comes "
+                   "too late."),
+        ([31, 80], "at epoch 79 timm gives 0.001 with your milestones, torch 0.01: a decay comes "
+                   "too early."),
+        ([31, 50, 81], "at epoch 49"), ([81, 31], "sorted"),
         ("31, 81", "a list of epochs"),
         (31, "a list of epochs"), ([], "a list of epochs"), (["a", "b"], "a list of epochs"),
         (..., "still empty"),
     ]:
         assert not lesson05.check_timm_milestones(wrong)
-        assert hint in said(capsys), wrong
+        assert hint in said(capsys).replace("\n  ", " "), wrong
 
 
 def test_messages_fit_a_projector(capsys):
     for call in (lambda: lesson05.check_cosine_by_hand(lambda t: ...),
+                 lambda: lesson05.check_cosine_by_hand(equal_index),
+                 lambda: lesson05.check_cosine_by_hand(lambda t: cosine(t) * (1 + 1e-7 * (t == 9))),
+                 lambda: lesson05.check_update_counts("2250", 75),
+                 lambda: lesson05.check_timm_milestones([31, 80]),
                  lambda: lesson05.check_update_counts(..., 50),
                  lambda: lesson05.check_update_counts(2250, 75),
                  lambda: lesson05.check_timm_milestones(...)):

@@ -19,21 +19,34 @@ def said(capsys) -> str:
 
 
 def test_step_decay_factor_right(capsys):
-    for right in (lambda e: 0.5 ** (e // 3), lambda e: lesson06.keras_step_decay(e) / 0.01,
-                  keras_bridge.to_lambda_lr(lesson06.keras_step_decay, 0.01)):
+    for right in (lambda e: 0.5 ** ((e + 1) // 3), lambda epoch: 0.5 ** ((1 + epoch) // 3),
+                  lambda e: 2.0 ** -((e + 1) // 3)):
         result = lesson06.check_step_decay_factor(right)
         assert isinstance(result, Verdict) and result
-        assert said(capsys) == "Correct: all 12 lrs match (within 1e-06 relative, float32 precision)."
+        assert said(capsys) == ("Correct: all 12 lrs match (within 2e-06 relative, float32 precision). "
+                                "The lr halves at epochs 2, 5, 8 and 11.")
+
+
+@pytest.mark.parametrize("copied, hint", [
+    (lambda e: lesson06.keras_step_decay(e) / 0.01, "calls keras_step_decay and divides"),
+    (keras_bridge.to_lambda_lr(lesson06.keras_step_decay, 0.01), "that is keras_bridge.to_lambda_lr"),
+])
+def test_step_decay_factor_asks_for_a_formula(capsys, copied, hint):
+    """The recipe schedule(e) / base_lr is right, but the exercise asks for the factor as a formula."""
+    assert not lesson06.check_step_decay_factor(copied)
+    out = said(capsys)
+    assert out.startswith("Not yet: ") and hint in out, out
 
 
 @pytest.mark.parametrize("wrong, hint", [
     (lesson06.keras_step_decay, "returns the lr itself"),          # the lesson's trap
     (lambda e: 0.01 * 0.5 ** (e // 3), "the lr is squared"),
-    (lambda e: 0.5 ** (e / 3), "epoch // 3"),                      # smooth, not steps
-    (lambda e: 0.5 ** ((e + 1) // 3), "one epoch early"),
-    (lambda e: 0.5 ** ((e - 1) // 3) if e else 1.0, "one epoch late"),
+    (lambda e: 0.5 ** (e / 3), "use whole steps"),                 # smooth, not steps
+    (lambda e: 0.5 ** ((e + 1) / 3), "use whole steps"),
+    (lambda e: 0.5 ** (e // 3), "halves at epochs 3, 6 and 9, as StepLR"),  # the 1 + epoch dropped
+    (lambda e: 0.5 ** ((e + 2) // 3), "one epoch early"),
     (lambda e: lesson06.keras_step_decay(e) / 0.001, "every lr is 10 times Keras's"),
-    (lambda e: 0.5 ** (e // 2), "first differs at epoch 2"),
+    (lambda e: 0.5 ** ((e + 1) // 2), "first differs at epoch 1"),
     (..., "still empty"),
     (None, "still empty"),
     (0.5, "should be a function of the epoch"),
@@ -48,11 +61,11 @@ def test_step_decay_factor_wrong(capsys, wrong, hint):
 
 
 def test_two_argument_port_right(capsys):
-    for right in (lambda o: ts.LambdaLR(o, keras_bridge.to_lambda_lr(warm, base_lr=1e-3)),
-                  lambda o: ts.LambdaLR(o, lambda e: 2 ** min(e + 1, 3) * 0.8 ** max(e - 2, 0)),
+    for right in (lambda o: ts.LambdaLR(o, lambda e: 2 ** min(e + 1, 3) * 0.8 ** max(e - 2, 0)),
+                  lambda o: ts.LambdaLR(o, lambda e: np.float32(2 ** min(e + 1, 3) * 0.8 ** max(e - 2, 0))),
                   lambda o: ts.LambdaLR(o, lambda e: [2, 4, 8][e] if e < 3 else 8 * 0.8 ** (e - 2))):
         assert lesson06.check_two_argument_port(right)
-        assert said(capsys) == "Correct: all 12 lrs match (within 1e-06 relative, float32 precision)."
+        assert said(capsys) == "Correct: all 12 lrs match (within 2e-06 relative, float32 precision)."
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -75,13 +88,27 @@ def test_two_argument_port_wrong(capsys, wrong, hint):
     assert out.startswith("Not yet: ") and hint in out, out
 
 
+@pytest.mark.parametrize("bridged", [
+    lambda o: ts.LambdaLR(o, keras_bridge.to_lambda_lr(warm, base_lr=1e-3)),
+    lambda o: ts.SequentialLR(o, [ts.LambdaLR(o, keras_bridge.to_lambda_lr(warm, base_lr=1e-3)),
+                                  ts.ConstantLR(o, factor=1.0, total_iters=1)], milestones=[100]),
+])
+def test_two_argument_port_asks_for_the_factor_by_hand(capsys, bridged):
+    """The bridge gives the right lrs (section 6), but the exercise asks for the factor by hand."""
+    assert not lesson06.check_two_argument_port(bridged)
+    out = said(capsys)
+    assert out.startswith("Not yet: ") and "uses keras_bridge.to_lambda_lr" in out, out
+
+
 def test_decay_per_step_right(capsys):
     for right in (lambda o: ts.ExponentialLR(o, gamma=0.5 ** (1 / 50)),
                   lambda o: ts.LambdaLR(o, lambda t: 0.5 ** (t / 50)),
-                  lambda o: keras_bridge.torch_scheduler_for(
-                      keras_bridge.import_keras().optimizers.schedules.ExponentialDecay(0.1, 50, 0.5), o)):
+                  lambda o: ts.ExponentialLR(o, gamma=np.float64(0.5) ** (1 / 50)),
+                  # a gamma rounded to float32 is right: 1.3e-6 off after 200 steps, float32 precision
+                  lambda o: ts.ExponentialLR(o, gamma=float(np.float32(0.5 ** (1 / 50)))),
+                  lambda o: ts.ExponentialLR(o, gamma=torch.tensor(0.5 ** (1 / 50)).item())):
         assert lesson06.check_decay_per_step(right)
-        assert said(capsys) == "Correct: all 200 lrs match (within 1e-06 relative, float32 precision)."
+        assert said(capsys) == "Correct: all 200 lrs match (within 2e-06 relative, float32 precision)."
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -102,9 +129,26 @@ def test_decay_per_step_wrong(capsys, wrong, hint):
     assert out.startswith("Not yet: ") and hint in out, out
 
 
+def test_decay_per_step_asks_for_the_scheduler_by_hand(capsys):
+    """keras_bridge.torch_scheduler_for (section 7) builds the answer; the exercise asks for it by hand."""
+    decay = keras_bridge.import_keras().optimizers.schedules.ExponentialDecay(0.1, 50, 0.5)
+    assert not lesson06.check_decay_per_step(lambda o: keras_bridge.torch_scheduler_for(decay, o))
+    out = said(capsys)
+    assert out.startswith("Not yet: ") and "as keras_bridge.torch_scheduler_for does" in out, out
+
+
+def test_relative_difference_shows_it_is_over_the_limit(capsys):
+    """Just over the limit, the printed difference never reads as the limit itself."""
+    assert not lesson06.check_decay_per_step(lambda o: ts.LambdaLR(o, lambda t: 0.5 ** (t / 50) * (
+        1.0000021 if t == 7 else 1.0)))
+    out = said(capsys)
+    assert "first differs at step 7" in out and "relative difference 2.1e-06, more than the 2e-06 allowed" in out
+
+
 def test_keras_schedules_as_stated():
     """The exercises' Keras schedules do what the lesson's text says."""
-    assert [lesson06.keras_step_decay(e) for e in (0, 2, 3, 6)] == [0.01, 0.01, 0.005, 0.0025]
+    assert [lesson06.keras_step_decay(e) for e in (0, 1, 2, 4, 5, 8)] == [0.01, 0.01, 0.005, 0.005, 0.0025,
+                                                                           0.00125]
     lrs, lr = [], 1e-3
     for e in range(5):
         lr = warm(e, lr)
@@ -113,10 +157,11 @@ def test_keras_schedules_as_stated():
 
 
 @pytest.mark.parametrize("right", [
-    lambda e: np.float32(0.5 ** (e // 3)),                            # float32 factors are right
-    lambda e: torch.tensor(0.5 ** (e // 3), dtype=torch.float32),     # so are 0-d tensors
-    lambda e: torch.tensor(0.5 ** (e // 3)),
-    lambda e: np.float64(0.5) ** (e // 3),
+    lambda e: np.float32(0.5 ** ((e + 1) // 3)),                            # float32 factors are right
+    lambda e: torch.tensor(0.5 ** ((e + 1) // 3), dtype=torch.float32),     # so are 0-d tensors
+    lambda e: torch.tensor(0.5 ** ((e + 1) // 3)),
+    lambda e: np.float64(0.5) ** ((e + 1) // 3),
+    lambda e: 1 if e < 2 else (0.5 if e < 5 else (0.25 if e < 8 else (0.125 if e < 11 else 0.0625))),
 ])
 def test_step_decay_factor_accepts_numpy_scalars_and_tensors(capsys, right):
     assert lesson06.check_step_decay_factor(right)
@@ -124,7 +169,7 @@ def test_step_decay_factor_accepts_numpy_scalars_and_tensors(capsys, right):
 
 
 def test_step_decay_factor_shows_the_difference_in_full(capsys):
-    assert not lesson06.check_step_decay_factor(lambda e: 0.5 ** (e // 3) * (1.00001 if e == 4 else 1.0))
+    assert not lesson06.check_step_decay_factor(lambda e: 0.5 ** ((e + 1) // 3) * (1.00001 if e == 4 else 1.0))
     out = said(capsys)
     assert "got 0.00500005, expected 0.005" in out and "relative difference 1e-05" in out, out
 

@@ -50,37 +50,48 @@ def test_cycle_mul_wrong(capsys, wrong, hint):
         assert "three cycles must add up to 130" in out
 
 
-def sequential(t_max=45, milestone=5, total_iters=5, start_factor=0.01):
+def sequential(t_max=72, milestone=8, total_iters=8, start_factor=0.1, eta_min=0.001):
     return lambda o: SequentialLR(o, [LinearLR(o, start_factor=start_factor, total_iters=total_iters),
-                                      CosineAnnealingLR(o, T_max=t_max)], milestones=[milestone])
+                                      CosineAnnealingLR(o, T_max=t_max, eta_min=eta_min)], milestones=[milestone])
 
 
-def chained(t_max):
-    return lambda o: ChainedScheduler([LinearLR(o, start_factor=0.01, total_iters=5),
-                                       CosineAnnealingLR(o, T_max=t_max)])
+def chained(t_max, eta_min=0.001):
+    return lambda o: ChainedScheduler([LinearLR(o, start_factor=0.1, total_iters=8),
+                                       CosineAnnealingLR(o, T_max=t_max, eta_min=eta_min)])
 
 
 def by_hand(epoch):
-    return 0.01 + 0.99 * epoch / 5 if epoch < 5 else 0.5 * (1 + math.cos(math.pi * (epoch - 5) / 45))
+    """The exercise's schedule as a factor of the lr 0.1 (eta_min = 0.001 is a factor 0.01)."""
+    if epoch < 8:
+        return 0.1 + 0.9 * epoch / 8
+    return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (epoch - 8) / 72))
 
 
-@pytest.mark.parametrize("right", [sequential(), lambda o: LambdaLR(o, by_hand)])
+@pytest.mark.parametrize("right", [sequential(), lambda o: LambdaLR(o, by_hand),
+                                   sequential(t_max=np.int64(72), start_factor=np.float32(0.1).item(),
+                                              eta_min=np.float64(0.001))])
 def test_warmup_then_cosine_right(capsys, right):
     assert lesson07.check_warmup_then_cosine(right)
-    assert said(capsys) == ("Correct: 5 epochs up from 0.001 to 0.1, then the cosine starts from its own "
-                            "step 0 and reaches 0 at epoch 50.")
+    assert said(capsys) == ("Correct: 8 epochs up from 0.01 to 0.1, then the cosine starts from its own "
+                            "step 0 and reaches eta_min=0.001 at epoch 80.")
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (chained(50), "that is the chained version"),
-    (chained(45), "multiply (chained)"),
-    (sequential(50), "must last the remaining 45 epochs (T_max=45)"),
-    (sequential(44), "T_max=44, so it reaches 0 at epoch 49"),
-    (sequential(60), "T_max=60, so it reaches 0 at epoch 65"),
-    (lambda o: CosineAnnealingLR(o, T_max=50), "there is no warmup"),
-    (sequential(start_factor=0.1), "at epoch 0 your schedule gives 0.01, expected 0.001"),
-    (sequential(milestone=4, total_iters=4), "at epoch 1 your schedule gives"),
-    (lambda o: LinearLR(o, start_factor=0.01, total_iters=5), "at epoch 6 your schedule gives 0.1"),
+    (chained(80), "that is the chained version"),
+    (chained(72), "multiply (chained)"),
+    (sequential(80), "must last the remaining 72 epochs (T_max=72)"),
+    (sequential(71), "T_max=71, so it reaches eta_min at epoch 79"),
+    (sequential(90), "T_max=90, so it reaches eta_min at epoch 98"),
+    (sequential(eta_min=0.0), "ends at 0 (eta_min=0): it should end at eta_min=0.001, 1% of the lr 0.1"),
+    (sequential(eta_min=0.01), "ends at eta_min=0.01: it should end at eta_min=0.001, 1% of the lr 0.1 "
+                               "(eta_min is an lr, not a fraction of it)"),
+    (sequential(eta_min=0.005), "ends at eta_min=0.005: it should end at eta_min=0.001"),
+    (sequential(t_max=45, milestone=5, total_iters=5, start_factor=0.01, eta_min=0.0),  # the section-4 numbers
+     "at epoch 0 your schedule gives 0.001, expected 0.01"),
+    (lambda o: CosineAnnealingLR(o, T_max=80, eta_min=0.001), "there is no warmup"),
+    (sequential(start_factor=0.01), "at epoch 0 your schedule gives 0.001, expected 0.01"),
+    (sequential(milestone=7, total_iters=7), "at epoch 1 your schedule gives"),
+    (lambda o: LinearLR(o, start_factor=0.1, total_iters=8), "at epoch 9 your schedule gives 0.1"),
     (lambda o: 1 / 0, "raised ZeroDivisionError"),
     (lambda o: o, "stepping your scheduler raised TypeError"),
     (lambda o: None, "returns nothing yet"),
@@ -96,11 +107,21 @@ def test_expected_curves_are_what_torch_does():
     """The curves the checker recognises are the real torch combinations, not guesses."""
     from lrlessons.trace import trace
 
-    expected = lesson07._expected_warmup_cosine(50, 5, 0.01, 0.1)
-    for name, make in [("sequential", sequential()), ("chained", chained(50)),
-                       ("chained, T_max=45", chained(45)), ("sequential, T_max=50", sequential(50)),
-                       ("no warmup", lambda o: CosineAnnealingLR(o, T_max=50))]:
-        np.testing.assert_allclose(trace(make, epochs=50).lr, expected[name], rtol=1e-9, atol=1e-12, err_msg=name)
+    expected = lesson07._expected_warmup_cosine(80, 8, 0.1, 0.1, 0.001)
+    for name, make in [("sequential", sequential()), ("chained", chained(80)),
+                       ("chained, T_max=72", chained(72)), ("sequential, T_max=80", sequential(80)),
+                       ("no warmup", lambda o: CosineAnnealingLR(o, T_max=80, eta_min=0.001))]:
+        np.testing.assert_allclose(trace(make, epochs=80).lr, expected[name], rtol=1e-9, atol=1e-12, err_msg=name)
+    old = lesson07._expected_warmup_cosine(50, 5, 0.01, 0.1)  # other numbers, no eta_min: the same holds
+    np.testing.assert_allclose(trace(sequential(45, 5, 5, 0.01, 0.0), epochs=50).lr, old["sequential"],
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_warmup_then_cosine_other_numbers(capsys):
+    """The checker's numbers are parameters: the section-4 schedule checks against its own."""
+    assert lesson07.check_warmup_then_cosine(sequential(45, 5, 5, 0.01, 0.0), epochs=50, warmup=5,
+                                             start_factor=0.01, eta_min=0.0)
+    assert said(capsys).startswith("Correct: 5 epochs up from 0.001 to 0.1")
 
 
 def test_cycle_mul_read_from_the_explorer(capsys):
@@ -116,14 +137,29 @@ def test_cycle_mul_read_from_the_explorer(capsys):
 
 
 def test_warmup_then_cosine_read_from_the_explorer(capsys):
-    ex = explore("torch", "SequentialLR", start_factor=1.0, milestone=1, T_max=10)
+    ex = explore("torch", "SequentialLR", start_factor=1.0, milestone=1, T_max=10, train_epochs=80)
     assert not lesson07.check_warmup_then_cosine(ex)
     assert said(capsys).startswith("Not yet: ")
-    assert lesson07.check_warmup_then_cosine(ex.set_many(start_factor=0.01, milestone=5, T_max=45))
-    assert said(capsys).startswith("Correct: 5 epochs up from 0.001 to 0.1")
+    assert not lesson07.check_warmup_then_cosine(ex.set_many(start_factor=0.1, milestone=8, T_max=72))
+    assert "ends at 0 (eta_min=0)" in said(capsys)
+    # every value of the answer is on the explorer's sliders, in their units
+    assert lesson07.check_warmup_then_cosine(ex.set("eta_min", 0.001))
+    assert said(capsys).startswith("Correct: 8 epochs up from 0.01 to 0.1")
     assert not lesson07.check_warmup_then_cosine(ex.set("interval", "step"))
     assert "set 'step() every' to epoch" in said(capsys)
-    assert not lesson07.check_warmup_then_cosine(ex.set("scheduler", "ChainedScheduler"))
+    ex.set("interval", "epoch").set("scheduler", "ChainedScheduler")
+    assert not lesson07.check_warmup_then_cosine(ex.set_many(start_factor=0.1, total_iters=8, T_max=80,
+                                                             eta_min=0.001))
     assert "that is the chained version" in said(capsys)
     assert not lesson07.check_warmup_then_cosine(explore("keras", "CosineDecay"))
     assert "a torch schedule" in said(capsys)
+
+
+def test_warmup_then_cosine_shows_the_difference_in_full(capsys):
+    """A small difference is printed with enough digits to see it (never "gives 0.04, expected 0.04")."""
+    assert not lesson07.check_warmup_then_cosine(lambda o: LambdaLR(o, lambda e: by_hand(e) * (1.00001 if e == 3
+                                                                                                 else 1.0)))
+    out = said(capsys)
+    assert out.startswith("Not yet: at epoch 3 your schedule gives "), out
+    got, want = out.removeprefix("Not yet: at epoch 3 your schedule gives ").rstrip(".").split(", expected ")
+    assert got != want and float(want) == pytest.approx(0.1 * by_hand(3), rel=1e-9), out

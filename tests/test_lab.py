@@ -80,10 +80,11 @@ def open_lesson(page, base, token, name, first=False):
         page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', "
                       "{path: p}); return null; }", name)
     return labserver.wait(lambda: (lambda s: s if s and s["path"] == name and s["kernel"] == "idle" else None)(
-        page.evaluate(STATE_JS)), KERNEL_S, f"{name} open with an idle kernel")
+        page.evaluate(STATE_JS)), KERNEL_S, f"{name} open with an idle kernel", page=page)
 
 
 def close_all(page):
+    """Close every tab without a "save?" dialog, shut its kernel down, and wait until done."""
     page.evaluate("""async () => {
       // what matters was saved and checked already: close without a "save?" dialog
       for (const w of Array.from(window.jupyterapp.shell.widgets('main')))
@@ -94,19 +95,47 @@ def close_all(page):
         await window.jupyterapp.serviceManager.sessions.shutdown(s.id);
       return null;
     }""")
+    # closing is asynchronous: open the next lesson only once nothing is left open or running
+    labserver.wait(lambda: page.evaluate("""async () => {
+      await window.jupyterapp.serviceManager.sessions.refreshRunning();
+      // JupyterLab shows a Launcher once the last tab is closed: count documents only
+      return Array.from(window.jupyterapp.shell.widgets('main')).filter(w => w.context).length === 0 &&
+             Array.from(window.jupyterapp.serviceManager.sessions.running()).length === 0;
+    }"""), 60, "every tab closed and every kernel shut down", page=page)
+
+
+ALL_STATES_JS = """() => Array.from(window.jupyterapp.shell.widgets('main')).filter(w => w.context).map(w => {
+  const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return {path: w.context.path, ready: w.context.isReady, dirty: w.context.model.dirty,
+          kernel: k ? k.status : 'none'};
+})"""
 
 
 def test_opening_a_lesson_changes_nothing(course):
+    """Every lesson open at once (one kernel each), as a learner's tabs pile up."""
     base, token, log, work = course
     before = {name: (work / name).read_bytes() for name in LESSONS}
     with labserver.chromium() as (page, errors):
-        for i, name in enumerate(LESSONS):
-            open_lesson(page, base, token, name, first=(i == 0))
-            # stay until autosave (every second here) has had several chances to write
-            states = [page.evaluate(STATE_JS) for _ in range(12) if not page.wait_for_timeout(250)]
-            assert not any(s["dirty"] for s in states), f"{name} is marked unsaved after opening"
-            assert (work / name).read_bytes() == before[name], f"{name} was rewritten by opening it"
-            close_all(page)
+        open_lesson(page, base, token, LESSONS[0], first=True)
+        page.evaluate("""async (names) => {
+          for (const p of names) await window.jupyterapp.commands.execute('docmanager:open', {path: p});
+          return null;
+        }""", LESSONS[1:])
+
+        def all_idle():
+            states = page.evaluate(ALL_STATES_JS)
+            ready = {s["path"] for s in states if s["ready"] and s["kernel"] == "idle"}
+            return states if ready >= set(LESSONS) else None
+
+        labserver.wait(all_idle, KERNEL_S, f"all {len(LESSONS)} lessons open with idle kernels", page=page)
+        # stay until autosave (every second here) has had several chances to write
+        for _ in range(12):
+            page.wait_for_timeout(250)
+            dirty = [s["path"] for s in page.evaluate(ALL_STATES_JS) if s["dirty"]]
+            assert not dirty, f"marked unsaved after opening: {dirty}"
+        rewritten = [name for name in LESSONS if (work / name).read_bytes() != before[name]]
+        assert not rewritten, f"rewritten by opening them: {rewritten}"
+        close_all(page)
     text = log.read_text(errors="replace")
     assert "not trusted" not in text, "JupyterLab says a shipped lesson is not trusted"
     assert "without encryption" not in text, "the kernel warns about unencrypted TCP"
@@ -147,7 +176,7 @@ def test_a_saved_run_reopens_without_widget_errors(course, name):
         page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', "
                       "{path: p}); return null; }", name)
         labserver.wait(lambda: (page.evaluate(STATE_JS) or {}).get("path") == name, KERNEL_S,
-                       f"{name} to reopen")
+                       f"{name} to reopen", page=page)
         # the reopened outputs render; widgets come back from their saved state
         labserver.wait(lambda: page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output').length"),
                        60, "outputs to render")

@@ -498,6 +498,7 @@ def jupyter_lab_command(venv: Path, workdir: Path, extra: list[str] | None = Non
 
 # ----------------------------------------------------------------- tests
 def _baseline_env(py: Path, root: Path) -> dict:
+    """NumPy's and torch's fast kernels off: the second numeric configuration."""
     features = subprocess.run([str(py), str(root / "tools" / "baseline_features.py")],
                               capture_output=True, text=True, check=True).stdout.strip()
     env = {"ATEN_CPU_CAPABILITY": "default"}
@@ -506,47 +507,82 @@ def _baseline_env(py: Path, root: Path) -> dict:
     return env
 
 
-NBVAL = ["--nbval", "notebooks", "-n", "2", "--dist", "loadfile", "-q",
-         "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
-
-#: The phases of ``test``, in order: (name, pytest arguments, extra environment or a
-#: function of (venv python, root) giving it). Add a phase by adding a line.
-def _site_built(py: Path, root: Path) -> dict:
-    """The docs phase built build/docs: the site's browser test reads it (no rebuild)."""
-    return {"LRLESSONS_SITE_BUILT": "1"}
+#: Where `test` puts what it generates (git ignores build/).
+TEST_BUILD = Path("build") / "test"
+#: The kernel the student editions run on in `test`: the venv's Python with the
+#: baseline environment (a kernelspec's ``env``), so one pytest session can hold
+#: kernels of both configurations.
+BASELINE_KERNEL = "lrlessons-baseline"
 
 
-PHASES = [
-    ("docs", ["tools/site.py"], {}),
-    ("unit", ["tests", "-n", "2", "-q"], _site_built),
-    ("nbval", NBVAL, {}),
-    ("nbval-baseline", NBVAL, _baseline_env),
-]
+def baseline_kernel(py: Path, root: Path, env: dict) -> Path:
+    """Write the baseline kernelspec under build/test/kernels; return that Jupyter path."""
+    where = root / TEST_BUILD / "kernels"
+    spec = where / "kernels" / BASELINE_KERNEL
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(py), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (baseline kernels)", "language": "python",
+        "env": env}, indent=1))
+    return where
+
+
+def _student_editions(root: Path) -> Path:
+    """The student editions as nbval checks them (tools/editions.py ``checked``)."""
+    sys.path.insert(0, str(root / "tools"))
+    try:
+        import editions
+    finally:
+        sys.path.pop(0)
+    dest = root / TEST_BUILD / "student-baseline"
+    editions.checked(dest, BASELINE_KERNEL, root / "notebooks")
+    return dest
+
+
+#: The parts of `test`, by name: what pytest collects for each. All of them run in one
+#: pytest session on two workers, each notebook on one worker, so that no core idles
+#: between parts; `--only` picks some.
+#: - unit: the tests, the website's build and browser test included;
+#: - nbval: every lesson's stored outputs, on this machine's fast kernels;
+#: - nbval-baseline: the student editions (solutions removed, shipped outputs kept)
+#:   on NumPy's and torch's baseline kernels, so every machine checks both numeric
+#:   paths, and the student edition is proven to run, with "Not yet" for each
+#:   placeholder answer.
+PARTS = ("unit", "nbval", "nbval-baseline")
+PYTEST = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "-q",
+          "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "--nbval-cell-timeout", "300"]
 TEST_ENV = {"LRLESSONS_PROGRESS": "0", "KERAS_BACKEND": "torch"}
 
 
-def run_tests(py: Path, root: Path = ROOT, only: list[str] | None = None, phases=None) -> int:
-    """Run the phases in order, stop at the first failure; print one line of timings."""
-    timings = []
-    status = 0
-    for name, args, extra in (phases or PHASES):
-        if only and name not in only:
-            continue
-        env = dict(os.environ, **TEST_ENV)
-        env.update(extra(py, root) if callable(extra) else extra)
-        shown = " ".join(f"{k}={v}" for k, v in env.items()
-                         if k in ("NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY"))
-        runner = "python" if args[0].endswith(".py") else "pytest"
-        say(f"{name}: {runner} {' '.join(args)}{'  [' + shown + ']' if shown else ''}")
-        started = time.monotonic()
-        # a phase is pytest with these arguments, or a script of the course's tools
-        cmd = [str(py), *args] if args[0].endswith(".py") else [str(py), "-m", "pytest", *args]
-        status = subprocess.run(cmd, cwd=root, env=env).returncode
-        timings.append(f"{name} {time.monotonic() - started:.0f} s")
-        if status != 0:
-            timings[-1] += " (failed)"
-            break
-    say("timings: " + " | ".join(timings))
+def test_command(py: Path, root: Path = ROOT, only: list[str] | None = None) -> tuple[list[str], dict]:
+    """The pytest command and its extra environment for the chosen parts of `test`."""
+    parts = [p for p in PARTS if not only or p in only]
+    paths, env = [], dict(TEST_ENV)
+    if "unit" in parts:
+        paths.append("tests")
+    if "nbval" in parts:
+        paths.append("notebooks")
+    if "nbval-baseline" in parts:
+        baseline = _baseline_env(py, root)
+        where = baseline_kernel(py, root, baseline)
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            [str(where)] + ([os.environ["JUPYTER_PATH"]] if os.environ.get("JUPYTER_PATH") else []))
+        paths.append(Path(os.path.relpath(_student_editions(root), root)).as_posix())
+        say("nbval-baseline: the student editions on kernels with "
+            + " ".join(f"{k}={v}" for k, v in sorted(baseline.items())))
+    flags = list(PYTEST) if any(p.startswith("nbval") for p in parts) else ["-n", "2", "-q"]
+    if any(p.startswith("nbval") for p in parts):
+        flags.insert(0, "--nbval")
+    return [str(py), "-m", "pytest", *paths, *flags], env
+
+
+def run_tests(py: Path, root: Path = ROOT, only: list[str] | None = None) -> int:
+    """Run the chosen parts of `test` in one pytest session; print how long it took."""
+    cmd, extra = test_command(py, root, only)
+    say("pytest " + " ".join(cmd[3:]))
+    started = time.monotonic()
+    status = subprocess.run(cmd, cwd=root, env=dict(os.environ, **extra)).returncode
+    say(f"tests took {time.monotonic() - started:.0f} s{'' if status == 0 else ' (failed)'}")
     return status
 
 
@@ -702,8 +738,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--dev", action="store_true", help="the developer's environment (with tests)")
     sub.add_parser("check", parents=[common], help="the pre-flight check (python -m lrlessons.check)")
     t = sub.add_parser("test", parents=[common], help="the developer's set-up, then every test")
-    t.add_argument("--only", action="append", choices=[name for name, _, _ in PHASES],
-                   help="run only this phase (repeatable)")
+    t.add_argument("--only", action="append", choices=PARTS,
+                   help="run only this part (repeatable)")
     r = sub.add_parser("reset", parents=[common], help="restore your working copy of lessons to the shipped version")
     r.add_argument("lessons", nargs="*", help="lesson numbers or names, e.g. 07 or 07_explorer")
     r.add_argument("--all", action="store_true", help="every lesson")

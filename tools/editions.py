@@ -35,8 +35,13 @@ def tags(cell: dict) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
-def student(nb: dict) -> dict:
-    """The lesson without its solutions, with the exercise cells' outputs cleared."""
+def student(nb: dict, keep_outputs: bool = False) -> dict:
+    """The lesson without its solutions, with the exercise cells' outputs cleared.
+
+    ``keep_outputs=True`` keeps the shipped outputs of the exercise cells (their
+    checkers' "Not yet" for the placeholder answers): the student edition as
+    `make test` checks it with nbval (see ``checked``).
+    """
     nb = json.loads(json.dumps(nb))
     cells, in_exercises = [], False
     for cell in nb["cells"]:
@@ -52,12 +57,42 @@ def student(nb: dict) -> dict:
                 cell["source"] = text
         if "solution" in tags(cell):
             continue
-        if cell["cell_type"] == "code" and in_exercises:
+        if cell["cell_type"] == "code" and in_exercises and not keep_outputs:
             cell["outputs"] = []
             cell["execution_count"] = None
         cells.append(cell)
     nb["cells"] = cells
     return nb
+
+
+def checked(dest: Path, kernel: str, src: Path = NOTEBOOKS) -> list[Path]:
+    """The student editions as `make test` runs them, into ``dest``; return the paths.
+
+    The student edition's cells, with the shipped outputs kept, set to run on the
+    kernel named ``kernel``. nbval then proves in one pass that the student edition
+    runs top to bottom, that every placeholder answer prints its checker's "Not yet"
+    (the output the lesson stores for it), and that every other output is the
+    shipped one, on that kernel (`make test` gives it NumPy's and torch's baseline
+    kernels). Only the solution cells are left out, and they run in the lessons' pass.
+    """
+    shutil.rmtree(dest, ignore_errors=True)
+    written = []
+    for path in sorted(src.rglob("*.ipynb")):
+        rel = path.relative_to(src)
+        if any(p.startswith(".") for p in rel.parts):
+            continue
+        nb = student(json.loads(path.read_text(encoding="utf-8")), keep_outputs=True)
+        nb["metadata"]["kernelspec"] = dict(nb["metadata"].get("kernelspec", {}), name=kernel,
+                                            display_name=f"Python 3 ({kernel})")
+        dump(nb, dest / rel)
+        written.append(dest / rel)
+    for path in src.rglob("*"):  # data files a lesson reads beside it
+        rel = path.relative_to(src)
+        if path.is_file() and path.suffix != ".ipynb" and not any(
+                p.startswith(".") or p == "__pycache__" for p in rel.parts):
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest / rel)
+    return written
 
 
 def notes_cell(nb: dict, number: str, errors: dict[str, list[str]]) -> dict:

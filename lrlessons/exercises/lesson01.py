@@ -19,29 +19,38 @@ from lrlessons.trace import trace
 verdict = fitted_verdict  # every verdict fits a 100-character line
 
 
-def check_t_max(t_max: Any, epochs: int = 8, batches_per_epoch: int = 22) -> Verdict:
-    """Exercise 1: T_max for a CosineAnnealingLR stepped after every batch.
+def check_t_max(t_max: Any, epochs: int = 8, batches_per_epoch: int = 22,
+                accumulate: int = 2) -> Verdict:
+    """Exercise 1: T_max for a CosineAnnealingLR stepped once every ``accumulate`` batches.
 
-    ``176``, ``176.0``, ``np.int64(176)`` and ``torch.tensor(176)`` are all right: torch
-    accepts a float ``T_max`` too.
+    With gradient accumulation, ``optimizer.step()`` and ``scheduler.step()`` run after
+    every ``accumulate``-th batch, so the run makes ``epochs * batches_per_epoch // accumulate``
+    scheduler steps. ``88``, ``88.0``, ``np.int64(88)`` and ``torch.tensor(88)`` are all
+    right: torch accepts a float ``T_max`` too.
     """
-    want = epochs * batches_per_epoch
+    per_epoch = batches_per_epoch // accumulate
+    want = epochs * per_epoch
+    how = f"{epochs} epochs x {batches_per_epoch} batches / {accumulate} batches per step"
     if is_empty(t_max):
         return verdict(False, "", f"T_max {EMPTY}")
     whole = as_whole(t_max)
     if whole is None or whole < 1:
         return verdict(False, "", f"T_max counts step() calls, so it is a whole number of at least 1; "
                        f"got {_shown(t_max)}.")
+    if whole == want:
+        return verdict(True, f"T_max={want} ({how}): one half cosine over the whole run.", "")
     if whole == epochs:
-        return verdict(False, "", f"T_max={whole} counts epochs, but this scheduler is stepped after "
-                       "every batch: T_max counts step() calls.")
-    if whole == batches_per_epoch:
-        return verdict(False, "", f"T_max={whole} is one epoch of batches: the cosine would be over "
-                       f"after the first epoch and climb back up in the second.")
-    return verdict(whole == want, f"T_max={want} ({epochs} epochs x {batches_per_epoch} batches): one "
-                   "half cosine over the whole run.",
-                   f"with T_max={whole} the half cosine ends after {whole} batches, but training has "
-                   f"{want} batches ({epochs} x {batches_per_epoch}).")
+        return verdict(False, "", f"T_max={whole} counts epochs, but this scheduler is stepped "
+                       f"{per_epoch} times per epoch: T_max counts step() calls.")
+    if whole == per_epoch:
+        return verdict(False, "", f"T_max={whole} is one epoch's step() calls: the cosine would be "
+                       "over after the first epoch and climb back up in the second.")
+    if accumulate > 1 and whole in (batches_per_epoch, epochs * batches_per_epoch):
+        return verdict(False, "", f"T_max={whole} counts batches, but scheduler.step() runs once "
+                       f"every {accumulate} batches ({per_epoch} times per epoch): T_max counts "
+                       "step() calls.")
+    return verdict(False, "", f"with T_max={whole} the half cosine ends after {whole} step() calls, "
+                   f"but training makes {want} ({how}).")
 
 
 def _shown(value: Any) -> str:
@@ -82,6 +91,10 @@ def check_gamma(gamma: Any, start: float = 1e-2, end: float = 1e-4, epochs: int 
     hint = ""
     if math.isclose(g, (end / start) ** (1 / epochs), rel_tol=1e-3):
         hint = f" The last epoch has seen only {epochs - 1} step() calls, not {epochs}."
+    elif math.isclose(g, (end / start) ** (1 / (epochs - 1)), rel_tol=1e-2):
+        hint = (f" Close, but rounded too coarsely: that lr is gamma to the power {epochs - 1}, "
+                f"which multiplies gamma's relative rounding error by {epochs - 1}. "
+                "Keep 4 significant digits.")
     got, want = show_pair(last, end, at_least=4)
     return verdict(ok, f"the lr in the last epoch is {show(last, 4)}.",
                    f"with gamma={show(g, 10)} the lr in the last (10th) epoch is {got}, "

@@ -14,9 +14,13 @@ from lrlessons.trace import trace
 verdict = fitted_verdict  # every verdict fits a 100-character line
 
 
+#: Exercise 1's StepLR halves every STEP_SIZE epochs (section 1's table, with 3, gives no answer away).
+STEP_SIZE = 2
+
+
 def _swapped_1_3(epochs: int = 6) -> np.ndarray:
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    s1, s2 = legacy.StepLR(opt, step_size=3, gamma=0.5), legacy.ExponentialLR(opt, gamma=0.9)
+    s1, s2 = legacy.StepLR(opt, step_size=STEP_SIZE, gamma=0.5), legacy.ExponentialLR(opt, gamma=0.9)
     out = []
     for _ in range(epochs):
         opt.step()
@@ -27,22 +31,27 @@ def _swapped_1_3(epochs: int = 6) -> np.ndarray:
 
 
 def check_swapped_order(lrs: Any) -> Verdict:
-    """Exercise 1: under 1.3, step ExponentialLR first and StepLR last: the optimizer's lr after epochs 1..6."""
+    """Exercise 1: under 1.3, StepLR(2, 0.5) and ExponentialLR(0.9), ExponentialLR stepped first and
+    StepLR last: the optimizer's lr after epochs 1..6."""
     want = _swapped_1_3()
     t = np.arange(1, 7)
+    s = STEP_SIZE
     got = as_numbers(lrs)
     if got is not None and got.shape == want.shape:
         if np.allclose(got, want, rtol=FLOAT32_RTOL, atol=1e-12):  # float32 answers are right too
             return verdict(True, "StepLR is stepped last, so its closed form is what the optimizer keeps: "
-                           "0.1, 0.1, 0.05, 0.05, 0.05, 0.025 (ExponentialLR now has no effect).", "")
+                           + ", ".join(f"{x:.4g}" for x in want) + " (ExponentialLR now has no effect).", "")
         if np.allclose(got, 0.1 * 0.9 ** t):
             return verdict(False, "", "that is ExponentialLR's curve, the answer for the original order: with "
                            "the order swapped, which scheduler writes last?")
-        if np.allclose(got, 0.1 * 0.9 ** t * 0.5 ** (t // 3)) or np.allclose(got, 0.1 * 0.9 ** (t - 1)
-                                                                            * 0.5 ** (t // 3)):
+        if np.allclose(got, 0.1 * 0.9 ** t * 0.5 ** (t // s)) or np.allclose(got, 0.1 * 0.9 ** (t - 1)
+                                                                           * 0.5 ** (t // s)):
             return verdict(False, "", "that is today's product of the two (did you use torch.optim.lr_scheduler "
                            "instead of lrlessons.legacy?); under 1.3 nothing multiplies.")
-        if np.allclose(got, 0.1 * 0.5 ** ((t - 1) // 3)) or np.allclose(got, 0.1 * 0.5 ** ((t + 1) // 3)):
+        if np.allclose(got, 0.1 * 0.5 ** (t // 3)):
+            return verdict(False, "", "that is StepLR(step_size=3)'s staircase, section 1's setting: this "
+                           "exercise halves every 2 epochs.")
+        if np.allclose(got, 0.1 * 0.5 ** ((t - 1) // s)) or np.allclose(got, 0.1 * 0.5 ** ((t + 1) // s)):
             return verdict(False, "", "that is StepLR's staircase shifted by one epoch: read the optimizer's lr "
                            "after both step() calls of each epoch, for epochs 1 to 6.")
     return compare_curves(lrs, want, "your list of lrs", empty=EMPTY_SHORT)

@@ -20,134 +20,203 @@ def _fresh_optimizer() -> torch.optim.Optimizer:
     return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
 
 
-def check_read_lr(read_lr: Any) -> Verdict:
-    """Exercise 1: ``read_lr(optimizer, scheduler)`` must return the lr the next epoch trains with.
+#: Exercise 1's setting: StepLR(step_size=4, gamma=0.5) then ExponentialLR(gamma=0.8), from lr 0.1,
+#: read after 4 epochs (StepLR's first boundary).
+READINGS_AFTER = 4
 
-    Tried at the awkward moment of the lesson: StepLR(3, 0.5) and ExponentialLR(0.9) on one
-    optimizer, right after the third epoch (StepLR's boundary).
-    """
-    if not callable(read_lr):
-        return verdict(False, "", "fill in `read_lr`: a function (optimizer, scheduler) -> lr.")
+
+def _readings() -> dict[str, float]:
+    """The three readings of exercise 1, taken from the installed torch."""
     opt = _fresh_optimizer()
-    s1, s2 = lr_scheduler.StepLR(opt, step_size=3, gamma=0.5), lr_scheduler.ExponentialLR(opt, gamma=0.9)
-    for _ in range(3):
+    s1 = lr_scheduler.StepLR(opt, step_size=4, gamma=0.5)
+    s2 = lr_scheduler.ExponentialLR(opt, gamma=0.8)
+    for _ in range(READINGS_AFTER):
         opt.step()
         s1.step()
         s2.step()
-    real = opt.param_groups[0]["lr"]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            got = read_lr(opt, s1)
-        except Exception as exc:  # a learner's code may fail in any way: say how, never raise
-            return verdict(False, "", f"read_lr(optimizer, scheduler) failed: {type(exc).__name__}: {exc}")
-    if is_empty(got):
-        return verdict(False, "", "read_lr returned nothing yet: make it return the lr (one number).")
-    if any("get_last_lr" in str(w.message) for w in caught):
-        return verdict(False, "", "your function called get_lr(), which applies StepLR's rule once more "
-                       f"(and warns); it returned {np.ravel(got)[0]:.6g} instead of {real:.6g}.")
-    value = as_number(got)
-    if value is None:
-        values = as_numbers(got)
-        value = float(values[0]) if values is not None and values.size == 1 else None
-    if value is None:
-        return verdict(False, "", f"read_lr should return a number (or a list of one), got {type(got).__name__}.")
-    if np.isclose(value, 0.0405):
-        return verdict(False, "", "0.0405 is StepLR's get_last_lr(): what StepLR wrote before ExponentialLR "
-                       "was stepped. Which number does the optimizer itself hold?")
-    shown, want = show_pair(value, real)
-    return verdict(bool(np.isclose(value, real, rtol=FLOAT32_RTOL, atol=0)),
-                   f"{show(value)} is the lr the optimizer will use.",
-                   f"got {shown}, but the optimizer holds {want}.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # get_lr() warns when called from outside step()
+        get_lr = s1.get_lr()[0]
+    return {"param_groups": opt.param_groups[0]["lr"], "get_last_lr": s1.get_last_lr()[0], "get_lr": get_lr}
 
 
-def _uninterrupted(epochs: int = 10) -> list[float]:
-    opt = _fresh_optimizer()
-    sched = lr_scheduler.CosineAnnealingLR(opt, T_max=10)
+#: For each reading, the likely wrong predictions and what each one is.
+_READING_HINTS = {
+    "param_groups": [
+        (0.1 * 0.5, "StepLR's halving alone: ExponentialLR's four factors 0.8 are in the lr too"),
+        (0.1 * 0.8 ** 4, "ExponentialLR's factors alone: StepLR halved the lr at its boundary too"),
+        (0.1 * 0.8 ** 3 * 0.5, "StepLR's get_last_lr(), not the optimizer's lr: ExponentialLR was stepped "
+                               "after StepLR, so its fourth 0.8 is in the optimizer's lr"),
+        (0.1 * 0.8 ** 5 * 0.5, "one epoch too many: after 4 epochs ExponentialLR has applied 0.8 four times"),
+    ],
+    "get_last_lr": [
+        (0.1 * 0.8 ** 4 * 0.5, "the optimizer's lr: StepLR's get_last_lr() was taken when StepLR stepped, "
+                               "before ExponentialLR's fourth x0.8"),
+        (0.1 * 0.5, "StepLR's curve alone: its get_last_lr() is the optimizer's lr after its own step(), "
+                    "which carries ExponentialLR's earlier factors"),
+    ],
+    "get_lr": [
+        (0.1 * 0.8 ** 3 * 0.5 * 0.5, "the halving applied to StepLR's own last value: get_lr() works from "
+                                     "the lr the optimizer holds now"),
+        (0.1 * 0.8 ** 4 * 0.5, "the optimizer's lr: at a boundary (last_epoch 4 is a multiple of 4) "
+                               "StepLR's rule halves again"),
+        (0.1 * 0.8 ** 3 * 0.5, "StepLR's get_last_lr(): get_lr() does not read, it applies the rule"),
+        (0.1 * 0.5, "torch 1.3's closed form: today's get_lr() is the update rule"),
+    ],
+}
+_READING_NAMES = {"param_groups": "param_groups[0]['lr']", "get_last_lr": "StepLR's get_last_lr()[0]",
+                  "get_lr": "StepLR's get_lr()[0]"}
+
+
+def check_readings(param_groups: Any, get_last_lr: Any, get_lr: Any) -> Verdict:
+    """Exercise 1: predict three readings after 4 epochs of StepLR(4, 0.5) then ExponentialLR(0.8) from 0.1.
+
+    ``param_groups``: ``optimizer.param_groups[0]["lr"]``; ``get_last_lr``: StepLR's
+    ``get_last_lr()[0]``; ``get_lr``: StepLR's ``get_lr()[0]`` called after the loop.
+    """
+    answers = {"param_groups": param_groups, "get_last_lr": get_last_lr, "get_lr": get_lr}
+    want = _readings()
+    empty = [_READING_NAMES[k] for k, v in answers.items() if is_empty(v)]
+    if empty:
+        names = empty[0] if len(empty) == 1 else ", ".join(empty[:-1]) + " and " + empty[-1]
+        return verdict(False, "", f"fill in your prediction for {names} (replace the ...).")
+    problems = []
+    for key, value in answers.items():
+        x = as_number(value)
+        if x is None:
+            problems.append(f"{_READING_NAMES[key]} should be one number, got {type(value).__name__}")
+            continue
+        if np.isclose(x, want[key], rtol=FLOAT32_RTOL, atol=0):
+            continue
+        hint = next((h for v, h in _READING_HINTS[key] if np.isclose(x, v, rtol=FLOAT32_RTOL, atol=0)), None)
+        shown = show_pair(x, want[key])[0]  # enough digits to differ from the right value
+        problems.append(f"{_READING_NAMES[key]}: {shown} is {hint}" if hint
+                        else f"{_READING_NAMES[key]}: got {shown}, which is not it")
+    if not problems:
+        return verdict(True, f"{show(want['param_groups'])} (0.1 x 0.8^4 x 0.5), "
+                       f"{show(want['get_last_lr'])} (StepLR's value, before ExponentialLR's fourth x0.8), "
+                       f"{show(want['get_lr'])} (the halving applied again, to the optimizer's lr).", "")
+    more = f" ({len(problems) - 1} more to fix)" if len(problems) > 1 else ""
+    return verdict(False, "", problems[0] + "." + more)
+
+
+def warmup_then_cosine(optimizer: torch.optim.Optimizer) -> lr_scheduler.SequentialLR:
+    """Exercise 2's schedule: 5 epochs of linear warmup from 1% of the lr, then CosineAnnealingLR(T_max=10)."""
+    warmup = lr_scheduler.LinearLR(optimizer, start_factor=0.01, total_iters=5)
+    cosine = lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)
+    return lr_scheduler.SequentialLR(optimizer, [warmup, cosine], milestones=[5])
+
+
+#: Exercise 2: the checkpoint is saved after STOP epochs, in the warmup; the run has EPOCHS epochs.
+STOP, EPOCHS = 3, 15
+
+
+def _epochs(opt: torch.optim.Optimizer, sched: Any, epochs: int) -> list[float]:
+    """The lr of each of the next ``epochs`` epochs (read before its steps); every epoch has a gradient."""
     out = []
     for _ in range(epochs):
         out.append(opt.param_groups[0]["lr"])
+        for group in opt.param_groups:
+            for param in group["params"]:
+                param.grad = torch.ones_like(param)  # so the momentum buffers are part of the state
         opt.step()
         sched.step()
     return out
 
 
-def make_checkpoint(epochs_done: int = 4) -> dict[str, Any]:
-    """The checkpoint of exercise 2: SGD(lr=0.1, momentum=0.9) + CosineAnnealingLR(T_max=10) after 4 epochs."""
+def _uninterrupted() -> list[float]:
     opt = _fresh_optimizer()
-    sched = lr_scheduler.CosineAnnealingLR(opt, T_max=10)
-    for _ in range(epochs_done):
-        opt.step()
-        sched.step()
-    return {"epoch": epochs_done, "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}
+    return _epochs(opt, warmup_then_cosine(opt), EPOCHS)
+
+
+def make_checkpoint() -> dict[str, Any]:
+    """The checkpoint of exercise 2: SGD(lr=0.1, momentum=0.9) + ``warmup_then_cosine`` after 3 epochs."""
+    opt = _fresh_optimizer()
+    sched = warmup_then_cosine(opt)
+    _epochs(opt, sched, STOP)
+    return {"epoch": STOP, "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}
+
+
+def _first_counter_difference(mine: dict[str, Any], want: dict[str, Any]) -> str | None:
+    """Where a scheduler's step counters differ from the checkpoint's, in words; None if they agree.
+
+    SequentialLR keeps one ``last_epoch`` of its own and one in each part's state.
+    """
+    if mine.get("last_epoch") != want.get("last_epoch"):
+        return f"its last_epoch is {mine.get('last_epoch')}, the checkpoint's {want.get('last_epoch')}"
+    parts = mine.get("_schedulers") or []
+    for name, a, b in zip(("warmup", "cosine"), parts, want.get("_schedulers", [])):
+        if a.get("last_epoch") != b.get("last_epoch"):
+            return f"its {name}'s last_epoch is {a.get('last_epoch')}, the checkpoint's {b.get('last_epoch')}"
+    return None
 
 
 def check_resume(resume: Any) -> Verdict:
-    """Exercise 2: ``resume(checkpoint) -> (optimizer, scheduler)`` continues the run exactly."""
+    """Exercise 2: ``resume(checkpoint) -> (optimizer, scheduler)`` continues the run exactly.
+
+    The run: SGD(lr=0.1, momentum=0.9) with ``warmup_then_cosine``, stopped after 3 epochs (in the warmup).
+    """
     if not callable(resume):
         return verdict(False, "", "fill in `resume`: a function checkpoint -> (optimizer, scheduler).")
     ckpt = make_checkpoint()
-    want = _uninterrupted()[4:]
+    straight = _uninterrupted()
+    want = straight[STOP:]
     try:
-        pair = resume(ckpt)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pair = resume(ckpt)
     except KeyError as exc:
         if "initial_lr" in str(exc):
             return verdict(False, "", "KeyError 'initial_lr': a scheduler built with last_epoch on a fresh "
-                           "optimizer fails. Build it with the default last_epoch, then load both state_dict()s.")
+                           "optimizer fails. Build it as at the start, then load both state_dict()s.")
         return verdict(False, "", f"resume(checkpoint) failed: KeyError: {exc}")
+    except TypeError as exc:
+        if "step()" in str(exc) and "positional argument" in str(exc):
+            return verdict(False, "", "SequentialLR.step() takes no epoch (section 2): build the scheduler as "
+                           "at the start and load checkpoint['scheduler'] into it instead.")
+        return verdict(False, "", f"resume(checkpoint) failed: TypeError: {exc}")
     except Exception as exc:  # a learner's code may fail in any way: say how, never raise
         return verdict(False, "", f"resume(checkpoint) failed: {type(exc).__name__}: {exc}")
     if is_empty(pair):
         return verdict(False, "", "resume returned nothing yet: return the pair (optimizer, scheduler).")
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-        return verdict(False, "", f"resume should return a pair (optimizer, scheduler), got {type(pair).__name__}.")
+        return verdict(False, "", "resume should return a pair (optimizer, scheduler), "
+                       f"got {type(pair).__name__}.")
     opt, sched = pair
     if not isinstance(opt, torch.optim.Optimizer) or getattr(sched, "optimizer", None) is not opt:
         return verdict(False, "", "resume should return (optimizer, scheduler), the scheduler built on "
                        "that optimizer.")
-    got = []
+    lr0 = opt.param_groups[0]["lr"]
+    loaded_optimizer = bool(opt.state)  # a fresh optimizer has no momentum buffers: only the checkpoint brings them
+    state = getattr(sched, "state_dict", dict)()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for _ in range(6):
-                got.append(opt.param_groups[0]["lr"])
-                opt.step()
-                sched.step()
+            got = _epochs(opt, sched, EPOCHS - STOP)
     except Exception as exc:  # a learner's code may fail in any way: say how, never raise
         return verdict(False, "", f"stepping your resumed pair failed: {type(exc).__name__}: {exc}")
-    if np.allclose(got, want) and not _same_state(sched, ckpt):
-        return verdict(False, "", "the lrs are right here, but your scheduler was rebuilt with last_epoch= "
-                       "instead of loading its state: its step count is not the checkpoint's. Section 5 shows "
-                       "that last_epoch= lands on the right curve only for some classes and some stops (for "
-                       "StepLR after epoch 6, no value works). Build it with the default last_epoch and load "
-                       "checkpoint['scheduler'].")
-    if np.allclose(got, _uninterrupted()[:6]):
-        return verdict(False, "", "your schedule starts again from epoch 0 (lr 0.1): load the checkpoint's "
+    start, resume_lr = show_pair(lr0, want[0]) if lr0 != want[0] else (show(lr0), show(want[0]))
+    if np.allclose(got, straight[:len(got)]):
+        return verdict(False, "", "your schedule starts again from epoch 0 (lr 0.001): load the checkpoint's "
                        "optimizer and scheduler state_dict()s into the new objects.")
-    if np.isclose(got[0], want[0]) and not np.allclose(got, want) and getattr(sched, "last_epoch", None) != 10:
-        return verdict(False, "", f"the first lr is right ({got[0]:.6g}) but then the curve drifts from the "
-                       "uninterrupted one: the scheduler's own state (its last_epoch counter) is not the "
-                       "checkpoint's. Load checkpoint['scheduler'] into it.")
-    ok = compare_curves(got, want, "the lrs of epochs 4-9 after resuming")
+    if not np.isclose(lr0, want[0]) and not loaded_optimizer:
+        return verdict(False, "", f"the optimizer's lr at resume is {start}, not the checkpoint's {resume_lr}: "
+                       "load checkpoint['optimizer'] too (it holds the lr and the momentum buffers).")
+    if not np.isclose(lr0, want[0]):
+        return verdict(False, "", f"the optimizer's state is loaded, but its lr at resume is {start}, not the "
+                       f"checkpoint's {resume_lr}: building SequentialLR after loading the optimizer writes "
+                       "the lr of the warmup's step 0 over it. Build both as at the start, then load both.")
+    differs = _first_counter_difference(state, ckpt["scheduler"])
+    if differs:
+        peak = f" (your lr reaches {max(got):.3g})" if max(got) > 0.1 * (1 + 1e-9) else ""
+        return verdict(False, "", f"the first lr is right ({resume_lr}), but the scheduler's state is not the "
+                       f"checkpoint's ({differs}), so the curve drifts{peak}: load checkpoint['scheduler'] "
+                       "into a scheduler built as at the start.")
+    ok = compare_curves(got, want, f"the lrs of epochs {STOP}-{EPOCHS - 1} after resuming")
     if ok:
-        print("  the resumed run continues exactly where the uninterrupted one was.")
+        print(f"  the warmup continues from {show(want[0])} and hands over to the cosine at epoch 5, "
+              "as uninterrupted.")
     return ok
-
-
-def _same_state(sched: Any, ckpt: dict[str, Any]) -> bool:
-    """Does ``sched`` (stepped 6 more epochs) hold the state the uninterrupted run has after epoch 10?
-
-    A scheduler loaded from the checkpoint does; one rebuilt with ``last_epoch=`` has its own
-    step count, even where its lrs happen to be right.
-    """
-    opt = _fresh_optimizer()
-    straight = lr_scheduler.CosineAnnealingLR(opt, T_max=10)
-    for _ in range(ckpt["epoch"] + 6):
-        opt.step()
-        straight.step()
-    mine = getattr(sched, "state_dict", lambda: {})()
-    want = straight.state_dict()
-    return all(mine.get(k) == want[k] for k in ("last_epoch", "_step_count"))
 
 
 def _two_schedulers_log(epochs: int = 6) -> dict[str, list[float]]:
@@ -180,9 +249,13 @@ def check_logged_lrs(lrs: Any) -> Verdict:
         if near(logs["right"]):
             return verdict(True, "each epoch's lr, read from the optimizer before it trains: "
                            "0.1 x 0.9^e x 0.5^(e // 2).", "")
-        if near(logs["after"]) or near(logs["step_after"]):
+        if near(logs["after"]):
             return verdict(False, "", "these are read after the schedulers stepped: each is the lr of the "
                            "*next* epoch, and epoch 0's lr (0.1) is missing.")
+        if near(logs["step_after"]):
+            return verdict(False, "", "that is StepLR's get_last_lr() read after the schedulers stepped: "
+                           "StepLR's own value before ExponentialLR's x0.9, and the next epoch's. Read the "
+                           "optimizer, before the epoch's steps.")
         if near(logs["step_before"]):
             return verdict(False, "", "that is StepLR's get_last_lr(): what StepLR wrote before ExponentialLR "
                            "multiplied by 0.9, so from epoch 1 on it is 1/0.9 times the real lr. Read the "

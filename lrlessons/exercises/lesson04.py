@@ -35,12 +35,13 @@ from lrlessons import formulas
 from lrlessons import reference as twin_sched
 from lrlessons._checks import bad_value, one_of
 from lrlessons.exercises import is_empty as _empty
+from lrlessons.exercises import as_number, show_pair
 from lrlessons.exercises import fitted_verdict as verdict
 
 __all__ = ["CLASSES", "FORMULA_TOL", "METHODS", "show_source", "source_of", "verify", "Verified", "plot_verified",
            "plot_grid",
            "composition_table",
-           "check_step_rule", "check_linear_multiplier", "check_cosine_rule", "check_composes"]
+           "check_step_rule", "check_rsqrt_factor", "check_cosine_rule", "check_composes"]
 
 #: The 15 scheduler classes the lesson walks through, in its order.
 CLASSES = ("LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
@@ -49,7 +50,7 @@ CLASSES = ("LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR"
 
 #: Where each class keeps its rule: the methods the lesson shows.
 METHODS = {
-    "LRScheduler": ("step", "_update_lr"),
+    "LRScheduler": ("_initial_step", "step", "_update_lr"),
     "LambdaLR": ("get_lr",), "MultiplicativeLR": ("get_lr",),
     "StepLR": ("get_lr", "_get_closed_form_lr"), "MultiStepLR": ("get_lr", "_get_closed_form_lr"),
     "ConstantLR": ("get_lr", "_get_closed_form_lr"), "LinearLR": ("get_lr", "_get_closed_form_lr"),
@@ -359,9 +360,19 @@ def composition_table(steps: int = 12, module: Any = torch_sched) -> pd.DataFram
 # ----------------------------------------------------------------------------- checkers
 _EMPTY_RULE = "returned None: replace the ... with code that returns the new lr, then run the cell."
 
+#: How close a recursion answered in float32 must come (float32 rounds each of its steps by up to 6e-8,
+#: and a rule's rounding piles up over tens of steps); float64 answers must match to 1e-9.
+_LOOSE_RTOL = 1e-5
+
 
 class _BadAnswer(Exception):
     """A learner's function failed or returned something unusable; the message says how."""
+
+
+def _is_float32(x: float) -> bool:
+    """True when ``x`` is exactly a float32 number (a float32 answer carries float32 rounding)."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(x)) == x
 
 
 def _curve_from_rule(rule: Callable, start: float, steps: int, *, nudge: dict[int, float] | None = None,
@@ -369,44 +380,57 @@ def _curve_from_rule(rule: Callable, start: float, steps: int, *, nudge: dict[in
     """Run a learner's update rule from lr ``start`` for ``steps`` entries (t = 0 is ``start``).
 
     ``nudge`` multiplies the lr right after step t (what another scheduler on the same
-    optimizer would do). Raises ``_BadAnswer`` with a plain message when the rule fails.
+    optimizer would do). The rule may return an int, a float, a NumPy scalar or 0-d array,
+    or a 0-d tensor. Raises ``_BadAnswer`` with a plain message when the rule fails.
     """
     lrs, lr = [], start
     for t in range(steps):
         if t > 0:
             try:
                 with np.errstate(all="ignore"):  # a NumPy 0/0 becomes nan, which the checker explains
-                    lr = rule(lr, t, **kw)
+                    value = rule(lr, t, **kw)
             except ZeroDivisionError:
                 raise
             except Exception as exc:  # the learner's code may fail in any way
                 raise _BadAnswer(f"your rule raised {type(exc).__name__} at t={t}: {exc}") from None
-            if lr is None or lr is Ellipsis:
+            if _empty(value):
                 raise _BadAnswer("your rule " + _EMPTY_RULE)
-            if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
-                raise _BadAnswer(f"your rule must return the new lr as a number; at t={t} it returned "
-                                 f"{type(lr).__name__}.")
-            lr = float(lr) * (nudge or {}).get(t, 1.0)
+            number = as_number(value)
+            if number is None:
+                raise _BadAnswer(f"your rule must return the new lr as one number; at t={t} it returned "
+                                 f"{type(value).__name__}.")
+            lr = number * (nudge or {}).get(t, 1.0)
         lrs.append(float(lr))
     return lrs
 
 
-def _same(a: Any, b: Any) -> bool:
+def _rtol_for(got: Any) -> float:
+    """1e-9, or ``_LOOSE_RTOL`` when every value after the first is a float32 number."""
+    values = np.asarray(got, dtype=float).reshape(-1)[1:]
+    return _LOOSE_RTOL if values.size and all(_is_float32(v) for v in values) else 1e-9
+
+
+def _same(a: Any, b: Any, rtol: float = 1e-9) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=rtol * 1e-3))
 
 
-def _first_diff(got: Any, want: Any, what: str) -> str:
+def _first_diff(got: Any, want: Any, what: str, rtol: float = 1e-9) -> str:
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    i = int(np.argmin(np.isclose(got, want, rtol=1e-9, atol=1e-12)))
-    return f"{what} first differs from torch at t={i}: got {got[i]:.6g}, expected {want[i]:.6g}."
+    i = int(np.argmin(np.isclose(got, want, rtol=rtol, atol=rtol * 1e-3)))
+    a, b = show_pair(got[i], want[i])
+    return f"{what} first differs from torch at t={i}: got {a}, expected {b}."
 
 
-def _diagnose(got: list[float], wrong: dict[str, Callable], start: float, steps: int, **kw) -> str | None:
+def _diagnose(got: list[float], wrong: dict[str, Callable], start: float, steps: int, *,
+              nudge: dict[int, float] | None = None, rtol: float = 1e-9, **kw) -> str | None:
     """The hint of the first known wrong rule whose curve ``got`` reproduces, if any."""
     for hint, bad_rule in wrong.items():
-        if _same(got, _curve_from_rule(bad_rule, start, steps, **kw)):
-            return hint
+        try:
+            if _same(got, _curve_from_rule(bad_rule, start, steps, nudge=nudge, **kw), rtol):
+                return hint
+        except ZeroDivisionError:
+            continue
     return None
 
 
@@ -430,17 +454,20 @@ _STEP = dict(step_size=7, gamma=0.5)
 _STEP_WRONG = {
     "your rule multiplies at every step: StepLR multiplies only when t is a multiple of step_size.":
         lambda lr, t, step_size, gamma: lr * gamma,
-    "your rule never changes the lr: multiply by gamma when t % step_size == 0.":
+    "your rule never changes the lr: the staircase drops by gamma every step_size steps.":
         lambda lr, t, step_size, gamma: lr,
-    "your rule decays one step too early: t is the number of steps taken, and StepLR multiplies when "
-    "t % step_size == 0.":
+    "your rule decays one step too early: t is the number of steps taken, and the closed form first "
+    "drops at t = step_size.":
         lambda lr, t, step_size, gamma: lr * gamma if (t + 1) % step_size == 0 else lr,
-    "your rule decays one step too late: t is the number of steps taken, and StepLR multiplies when "
-    "t % step_size == 0.":
+    "your rule decays one step too late: t is the number of steps taken, and the closed form first "
+    "drops at t = step_size.":
         lambda lr, t, step_size, gamma: lr * gamma if t > 1 and (t - 1) % step_size == 0 else lr,
     "your rule multiplies the lr it is given by gamma ** (t // step_size), the closed form's factor, so the "
-    "decays pile up: the rule starts from the current lr and needs only one gamma, at multiples of step_size.":
+    "decays pile up: starting from the current lr, a step needs at most one gamma.":
         lambda lr, t, step_size, gamma: lr * gamma ** (t // step_size),
+    "your rule keeps decaying at every step once t reaches step_size: the staircase drops only when a "
+    "new stair starts.":
+        lambda lr, t, step_size, gamma: lr * gamma if t >= step_size else lr,
 }
 
 
@@ -450,7 +477,8 @@ def check_step_rule(rule: Callable | None) -> Any:
     Runs it for 50 steps from lr 0.1 with step_size=7, gamma=0.5 and compares with torch,
     on a clean run and on one where something else halves the lr after step 5 (which
     only a rule that starts from the lr it is given follows); recognises the usual slips
-    (every step, off by one, the closed form's factor).
+    (every step, off by one, the closed form's factor). A rule answering in float32
+    (``np.float32``, a float32 tensor) is compared to float32 precision.
     """
     if _empty(rule) or not callable(rule):
         return verdict(False, "", "define rule(lr, t, step_size, gamma) returning the lr after step t.")
@@ -461,75 +489,98 @@ def check_step_rule(rule: Callable | None) -> Any:
         return verdict(False, "", f"your rule raised ZeroDivisionError: {exc}")
     except _BadAnswer as exc:
         return verdict(False, "", str(exc))
+    rtol = _rtol_for(got)
     want = _torch_with_nudge(lambda o: torch_sched.StepLR(o, **_STEP), 50, {})
-    if not _same(got, want):
-        hint = _diagnose(got, _STEP_WRONG, 0.1, 50, **_STEP)
-        return verdict(False, "", hint or _first_diff(got, want, "the lr your rule gives"))
+    if not _same(got, want, rtol):
+        hint = _diagnose(got, _STEP_WRONG, 0.1, 50, rtol=rtol, **_STEP)
+        return verdict(False, "", hint or _first_diff(got, want, "the lr your rule gives", rtol))
     want = _torch_with_nudge(lambda o: torch_sched.StepLR(o, **_STEP), 50, _NUDGE)
-    if not _same(nudged, want):
+    if not _same(nudged, want, rtol):
         return verdict(False, "", "your rule follows torch on a clean run but ignores the lr it is given: when "
                        "something else halves the lr after step 5, torch's StepLR keeps the halved lr. Compute "
-                       "the new lr from lr.")
+                       "the new lr from lr, never from base_lr.")
     return verdict(True, "all 50 lrs match torch's StepLR(step_size=7, gamma=0.5), also when something "
                    "else halves the lr midway.", "")
 
 
-_LINEAR_SETTINGS = ((1 / 3, 1.0, 5), (0.1, 0.9, 12), (1.0, 0.2, 7))
+_HOLDS = (4, 10)  # the exercise's settings of hold
+_RSQRT_STEPS = 60
 
 
-def _line(k: float, s: float, e: float, n: int) -> float:
-    return s + (e - s) * k / n
+def _rsqrt(t: int, hold: int) -> float:
+    return math.sqrt(hold / max(t, hold))
 
 
-_LINEAR_WRONG = {
-    "that is the line's value at t (the factor of the base lr), not the multiplier: divide it by the "
-    "value at t - 1.": lambda t, s, e, n: _line(t, s, e, n),
-    "your ratio is upside down: the multiplier takes the lr at t - 1 to the lr at t, line(t) / line(t - 1).":
-        lambda t, s, e, n: _line(t - 1, s, e, n) / _line(t, s, e, n),
-    "that is the increment line(t) - line(t - 1); the multiplier is the ratio line(t) / line(t - 1).":
-        lambda t, s, e, n: _line(t, s, e, n) - _line(t - 1, s, e, n),
-    "off by one step: at step t the lr goes from line(t - 1) to line(t).":
-        lambda t, s, e, n: _line(t + 1, s, e, n) / _line(t, s, e, n),
+_RSQRT_WRONG = {
+    "your function returns the schedule's value at t, sqrt(hold / max(t, hold)): that is what LambdaLR "
+    "wants. MultiplicativeLR multiplies the current lr by your number at every step, so those values pile "
+    "up. Return how much the lr changes from step t - 1 to step t.":
+        lambda t, hold: _rsqrt(t, hold),
+    "your factor is upside down: it takes the lr at t to the lr at t - 1, so the lr rises.":
+        lambda t, hold: _rsqrt(t - 1, hold) / _rsqrt(t, hold),
+    "your decay starts at t = 1 (where it gives 0): the lr must stay at base_lr until t = hold, "
+    "and max(t, hold) is what holds it.":
+        lambda t, hold: math.sqrt((t - 1) / t),
+    "off by one step: at step t the lr goes from its value at t - 1 to its value at t.":
+        lambda t, hold: _rsqrt(t + 1, hold) / _rsqrt(t, hold),
 }
 
 
-def check_linear_multiplier(multiplier: Callable | None) -> Any:
-    """Exercise 2 (04a): ``multiplier(t, start_factor, end_factor, total_iters)``, LinearLR's ratio.
+def _multiplicative_curve(factors: dict[int, float]) -> np.ndarray:
+    """torch's MultiplicativeLR from lr 1.0 with the factor ``factors[t]`` at step t (60 lrs)."""
+    return lrlessons.trace(lambda o: torch_sched.MultiplicativeLR(o, lambda t: factors.get(t, 1.0)), _RSQRT_STEPS,
+                           lrs=(1.0,)).lr
 
-    The ratio lr(t) / lr(t-1) of torch's LinearLR for 1 <= t <= total_iters, on three settings
-    (rising, rising from a small start, and falling).
+
+def check_rsqrt_factor(factor: Callable | None) -> Any:
+    """Exercise 2 (04a): ``factor(t, hold)`` for MultiplicativeLR, so that it follows
+    ``lr(t) = base_lr * sqrt(hold / max(t, hold))`` (hold, then an inverse square root).
+
+    The factors are fed to torch's MultiplicativeLR for hold = 4 and 10 over 60 steps and the
+    lr is compared with the formula. Answers may be ints, floats, NumPy scalars or 0-d
+    tensors; float32 answers are compared to float32 precision.
     """
-    if _empty(multiplier) or not callable(multiplier):
-        return verdict(False, "", "define multiplier(t, start_factor, end_factor, total_iters).")
-    for s, e, n in _LINEAR_SETTINGS:
-        real = lrlessons.trace(lambda o: torch_sched.LinearLR(o, start_factor=s, end_factor=e, total_iters=n),
-                               n + 1, lrs=(1.0,)).lr
-        ratio = real[1:] / real[:-1]
-        got = []
-        for t in range(1, n + 1):
+    if _empty(factor) or not callable(factor):
+        return verdict(False, "", "define factor(t, hold) returning the number MultiplicativeLR multiplies "
+                       "the lr by at step t.")
+    for hold in _HOLDS:
+        factors = {}
+        for t in range(1, _RSQRT_STEPS):
             try:
-                value = multiplier(t, s, e, n)
+                with np.errstate(all="ignore"):
+                    value = factor(t, hold)
             except Exception as exc:  # the learner's code may fail in any way
-                return verdict(False, "", f"your multiplier raised {type(exc).__name__} at t={t}: {exc}")
-            if value is None or value is Ellipsis:
-                return verdict(False, "", "your multiplier returned None: replace the ... with code that "
-                               "returns a number, and run the cell again.")
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-                return verdict(False, "", f"your multiplier should return a number; at t={t} it returned "
+                return verdict(False, "", f"your factor raised {type(exc).__name__} at t={t} (hold={hold}): "
+                               f"{exc}")
+            if _empty(value):
+                return verdict(False, "", "your factor returned None: replace the ... with code that returns "
+                               "a number, and run the cell again.")
+            number = as_number(value)
+            if number is None:
+                return verdict(False, "", f"your factor should return one number; at t={t} it returned "
                                f"{type(value).__name__}.")
-            got.append(float(value))
-        if not _same(got, ratio):
-            for hint, bad in _LINEAR_WRONG.items():
-                if _same(got, [bad(t, s, e, n) for t in range(1, n + 1)]):
+            factors[t] = number
+        got = _multiplicative_curve(factors)
+        want = np.array([_rsqrt(t, hold) for t in range(_RSQRT_STEPS)])
+        rtol = _LOOSE_RTOL if all(_is_float32(v) for v in factors.values()) else 1e-9
+        if not _same(got, want, rtol):
+            for hint, bad in _RSQRT_WRONG.items():
+                bad_curve = np.cumprod([1.0] + [bad(t, hold) for t in range(1, _RSQRT_STEPS)])
+                if _same(got, bad_curve, rtol):
                     return verdict(False, "", hint)
-            i = int(np.argmin(np.isclose(got, ratio, rtol=1e-9, atol=1e-12)))
-            return verdict(False, "", f"with start_factor={s:.3g}, end_factor={e}, total_iters={n}, "
-                           f"t={i + 1}: got {got[i]:.6g}, expected {ratio[i]:.6g}.")
-    return verdict(True, "your multiplier reproduces torch's LinearLR ratio on three settings.", "")
+            i = int(np.argmin(np.isclose(got, want, rtol=rtol, atol=rtol * 1e-3)))
+            a, b = show_pair(got[i], want[i])
+            return verdict(False, "", f"with hold={hold}, MultiplicativeLR with your factor first leaves the "
+                           f"curve at t={i}: lr = {a} x base_lr, the curve wants {b} x base_lr.")
+    return verdict(True, "MultiplicativeLR with your factor follows base_lr * sqrt(hold / max(t, hold)) "
+                   f"for hold = {' and '.join(map(str, _HOLDS))}, over {_RSQRT_STEPS} steps.", "")
 
 
 _COS = dict(base_lr=0.1, T_max=10, eta_min=0.001)
 _COS_STEPS = 32  # t = 0..31: includes the steps just after the minima at t = 10 and t = 30
+#: halve the lr after step 5 and again after step 10, the first minimum: a rule that sets the
+#: closed form's value on the step after a minimum forgets the second halving
+_COS_NUDGE = {5: 0.5, 10: 0.5}
 
 
 def _cos(t: float, base_lr: float, T_max: int, eta_min: float) -> float:
@@ -544,19 +595,36 @@ def _after_minimum(t: int, T_max: int) -> bool:
     return (t - 1 - T_max) % (2 * T_max) == 0
 
 
+def _cos_closed(lr: float, t: int, base_lr: float, T_max: int, eta_min: float) -> float:
+    return _cos(t, base_lr, T_max, eta_min)
+
+
 _COS_WRONG = {
-    "your rule scales the whole lr; torch scales lr - eta_min and adds eta_min back.":
+    "your rule scales the whole lr; the cosine sits on eta_min: scale lr - eta_min and add eta_min back.":
         lambda lr, t, base_lr, T_max, eta_min:
             lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2 if _after_minimum(t, T_max)
             else lr * _cos_ratio(t, T_max),
-    "your rule restarts at base_lr after the minimum; torch does not restart there, it adds the first "
-    "step of the climb back: (base_lr - eta_min) * (1 - cos(pi / T_max)) / 2.":
+    "your rule restarts at base_lr after the minimum; the cosine climbs back gradually: on that step, add "
+    "the closed form's rise over the step to lr.":
         lambda lr, t, base_lr, T_max, eta_min:
             base_lr if _after_minimum(t, T_max) else eta_min + (lr - eta_min) * _cos_ratio(t, T_max),
-    "your rule stays at eta_min after the minimum; torch climbs back: it adds "
-    "(base_lr - eta_min) * (1 - cos(pi / T_max)) / 2 to the current lr at that step.":
+    "your rule stays at eta_min after the minimum; the cosine climbs back: on that step, add the closed "
+    "form's rise over the step to lr.":
         lambda lr, t, base_lr, T_max, eta_min:
             lr if _after_minimum(t, T_max) else eta_min + (lr - eta_min) * _cos_ratio(t, T_max),
+}
+
+#: wrong rules that follow torch on a clean run and part ways only when something else changes the lr
+_COS_NUDGED_WRONG = {
+    "your rule follows torch on a clean run but ignores the lr it is given (it is the closed form): when "
+    "something else halves the lr, torch keeps scaling the halved lr. Compute the new lr from lr, not "
+    "from base_lr alone.": _cos_closed,
+    "your rule ignores the lr it is given on the step after a minimum (it sets the closed form's value "
+    "there), so the halving after step 10 is lost. A chainable rule adds the closed form's rise over "
+    "that step to lr instead.":
+        lambda lr, t, base_lr, T_max, eta_min:
+            _cos(t, base_lr, T_max, eta_min) if _after_minimum(t, T_max)
+            else eta_min + (lr - eta_min) * _cos_ratio(t, T_max),
 }
 
 
@@ -564,61 +632,67 @@ def check_cosine_rule(rule: Callable | None) -> Any:
     """Exercise (04b): ``rule(lr, t, base_lr, T_max, eta_min)`` -> CosineAnnealingLR's next lr.
 
     Two runs against torch, T_max=10, eta_min=0.001, t = 0..31 (through the step after
-    each of the first two minima, t = 11 and t = 31): a clean one, and one where something else halves the lr after step 5 (as
-    another scheduler would), which only a rule that starts from the current lr follows.
+    each of the first two minima, t = 11 and t = 31): a clean one, and one where something
+    else halves the lr after step 5 and again after step 10 (as another scheduler would),
+    which only a rule that starts from the current lr at every step follows.
     """
     if _empty(rule) or not callable(rule):
         return verdict(False, "", "define rule(lr, t, base_lr, T_max, eta_min).")
-    zero = ("your rule divides by zero: the step just after a minimum needs its own case (the ratio's "
-            "denominator 1 + cos(pi (t - 1) / T_max) is 0 there).")
+    zero = ("your rule divides by zero: one step of each period needs its own case (find where the "
+            "ratio's denominator is 0).")
     try:
         got = _curve_from_rule(rule, 0.1, _COS_STEPS, **_COS)
-        nudged = _curve_from_rule(rule, 0.1, _COS_STEPS, nudge=_NUDGE, **_COS)
+        nudged = _curve_from_rule(rule, 0.1, _COS_STEPS, nudge=_COS_NUDGE, **_COS)
     except ZeroDivisionError:
         return verdict(False, "", zero)
     except _BadAnswer as exc:
         return verdict(False, "", str(exc))
-    if not np.all(np.isfinite(got)):
+    if not np.all(np.isfinite(got)) or not np.all(np.isfinite(nudged)):
         return verdict(False, "", zero.replace("divides by zero", "gives inf or nan"))
+    rtol = _rtol_for(got)
 
     def real(nudge: dict[int, float]) -> np.ndarray:
-        return _torch_with_nudge(lambda o: torch_sched.CosineAnnealingLR(o, T_max=10, eta_min=0.001), _COS_STEPS, nudge)
+        return _torch_with_nudge(lambda o: torch_sched.CosineAnnealingLR(o, T_max=10, eta_min=0.001), _COS_STEPS,
+                                 nudge)
 
     want = real({})
-    if not _same(got, want):
-        hint = _diagnose(got, _COS_WRONG, 0.1, _COS_STEPS, **_COS)
-        return verdict(False, "", hint or _first_diff(got, want, "the lr your rule gives"))
-    if not _same(nudged, real(_NUDGE)):
-        if _same(nudged[6:], [_cos(t, **_COS) for t in range(6, _COS_STEPS)]):
-            return verdict(False, "", "your rule follows torch on a clean run but ignores the lr it is given "
-                           "(it is the closed form): when something else halves the lr after step 5, torch "
-                           "keeps scaling the halved lr. Compute the new lr from lr, not from base_lr alone.")
-        return verdict(False, "", _first_diff(nudged, real(_NUDGE), "after the lr is halved at t=5, your rule"))
-    return verdict(True, f"all {_COS_STEPS} lrs match torch, also when something else halves the lr midway.", "")
+    if not _same(got, want, rtol):
+        hint = _diagnose(got, _COS_WRONG, 0.1, _COS_STEPS, rtol=rtol, **_COS)
+        return verdict(False, "", hint or _first_diff(got, want, "the lr your rule gives", rtol))
+    if not _same(nudged, real(_COS_NUDGE), rtol):
+        hint = _diagnose(nudged, _COS_NUDGED_WRONG, 0.1, _COS_STEPS, nudge=_COS_NUDGE, rtol=rtol, **_COS)
+        return verdict(False, "", hint or _first_diff(nudged, real(_COS_NUDGE),
+                                                      "with the lr halved after steps 5 and 10, your rule", rtol))
+    return verdict(True, f"all {_COS_STEPS} lrs match torch, also when something else halves the lr "
+                   "(after steps 5 and 10).", "")
 
 
-_COMPOSE_NAMES = ("StepLR", "LambdaLR", "PolynomialLR", "OneCycleLR")
-_COMPOSE_CHOICES = ("multiplies", "overwrites")
+#: the cases exercise 2 (04b) asks about: rows of ``composition_table``
+_COMPOSE_NAMES = ("CyclicLR", "ReduceLROnPlateau", "CosineAnnealingLR", "CosineAnnealingLR, eta_min=0.01",
+                  "CosineAnnealingLR, past T_max=4")
+_COMPOSE_CHOICES = ("multiplies", "overwrites", "neither")
 
 
 def check_composes(answer: dict | None) -> Any:
-    """Exercise (04b): predict, for four classes stepped after ExponentialLR, "multiplies" or "overwrites".
+    """Exercise (04b): predict, for five cases stepped after ExponentialLR(0.9) on the same optimizer,
+    "multiplies", "overwrites" or "neither".
 
     The truth is the experiment of ``composition_table`` run on torch now, not a stored answer.
     """
+    choices = "'multiplies', 'overwrites' or 'neither'"
     if _empty(answer) or not isinstance(answer, dict):
-        return verdict(False, "", "give a dict {class name: 'multiplies' or 'overwrites'} for "
-                       + ", ".join(_COMPOSE_NAMES) + ".")
+        return verdict(False, "", f"give a dict {{case: {choices}}} for " + "; ".join(_COMPOSE_NAMES) + ".")
     empty = [n for n in _COMPOSE_NAMES if _empty(answer.get(n))]
     if empty:
-        return verdict(False, "", "your prediction is still empty for " + ", ".join(empty)
-                       + ": replace each ... with 'multiplies' or 'overwrites'.")
+        return verdict(False, "", "your prediction is still empty for " + "; ".join(empty)
+                       + f": replace each ... with {choices}.")
     given = {n: answer[n].strip().lower() if isinstance(answer[n], str) else answer[n] for n in _COMPOSE_NAMES}
     odd = [n for n in _COMPOSE_NAMES if given[n] not in _COMPOSE_CHOICES]
     if odd:
-        return verdict(False, "", f"use 'multiplies' or 'overwrites'; got {answer[odd[0]]!r} for {odd[0]}.")
+        return verdict(False, "", f"use {choices}; got {answer[odd[0]]!r} for {odd[0]}.")
     wrong = [n for n in _COMPOSE_NAMES if given[n] != _verdict(*_run_pair(torch_sched, n, True, 12))]
     if wrong:
-        return verdict(False, "", f"{len(wrong)} of 4 wrong ({', '.join(wrong)}): ask whether each get_lr() "
-                       "starts from group['lr'] (the current lr) or from base_lrs / its own max_lr.")
-    return verdict(True, "all four predictions match the experiment on torch.", "")
+        return verdict(False, "", f"{len(wrong)} of {len(_COMPOSE_NAMES)} wrong ({'; '.join(wrong)}): ask whether "
+                       "each get_lr() only multiplies the current lr (multiplies), ignores it (overwrites), "
+                       "or also adds or subtracts an amount that does not scale with it (neither).")
+    return verdict(True, f"all {len(_COMPOSE_NAMES)} predictions match the experiment on torch.", "")

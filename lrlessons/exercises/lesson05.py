@@ -13,8 +13,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from lrlessons.exercises import (Verdict, as_numbers, as_whole, compare_curves, is_empty, show,
-                                 show_pair, verdict)
+from lrlessons.exercises import (LINE, Verdict, as_numbers, as_whole, compare_curves, is_empty,
+                                 show, show_pair, verdict)
 
 __all__ = ["check_cosine_by_hand", "check_update_counts", "check_timm_milestones"]
 
@@ -35,52 +35,75 @@ def _timm_lrs(make: Callable, counts) -> np.ndarray:
     return np.array(out)
 
 
-def _cosine_hint(value: float, t: int, base_lr: float, t_initial: int, lr_min: float,
-                 cycle_decay: float, k_decay: float) -> str:
+def _cycle(t: float, t_initial: float, cycle_mul: float) -> tuple[int, float, float]:
+    """``(i, start, length)`` of the cycle that count ``t`` falls in, by adding up the lengths.
+
+    Cycle ``i`` lasts ``t_initial * cycle_mul**i``. (timm solves for ``i`` with a logarithm,
+    which can put a restart one count late where a start is a whole number (lesson 05,
+    section 5); the exercise's cycles start at 0, 25, 62.5 and 118.75, where both agree.)
+    """
+    i, start, length = 0, 0.0, float(t_initial)
+    while start + length <= t:
+        i, start, length = i + 1, start + length, length * cycle_mul
+    return i, start, length
+
+
+def _cosine_hint(value: float, t: int, base_lr: float, t_initial: float, lr_min: float,
+                 cycle_mul: float, cycle_decay: float, k_decay: float) -> str:
     """Name the likely slip when ``value`` (the learner's lr at ``t``) is wrong inside the cycles.
 
     Each candidate is the right formula with one piece changed; the hint names the piece.
     Only an answer that gets the cycle index wrong is told about the cycle index.
     """
-    cycle = t // t_initial
-    t_in = t - cycle * t_initial
+    cycle, start, length = _cycle(t, t_initial, cycle_mul)
+    t_in = t - start
     peak = base_lr * cycle_decay ** cycle
 
-    def cosine(count: float, top: float, k: float = k_decay, floor: float = lr_min) -> float:
-        return floor + (top - floor) / 2 * (1 + math.cos(math.pi * count ** k / t_initial ** k))
+    def cosine(count: float, top: float, over: float = length, k: float = k_decay,
+               floor: float = lr_min) -> float:
+        return floor + (top - floor) / 2 * (1 + math.cos(math.pi * count ** k / over ** k))
 
     def near(other: float) -> bool:
         return bool(np.isclose(value, other, rtol=1e-9, atol=1e-12))
 
-    if cycle > 0 and (near(cosine(t, peak)) or near(cosine(t, base_lr))):
+    equal = t // t_initial  # the cycle index if every cycle lasted t_initial
+    if equal != cycle and any(near(cosine(t - equal * t_initial, base_lr * cycle_decay ** equal,
+                                          over)) for over in (t_initial, length)):
+        return (f"cycles grow: cycle i lasts t_initial * cycle_mul**i, so t={t} is in cycle "
+                f"{cycle}, which starts at {start:g} and lasts {length:g}")
+    if cycle > 0 and any(near(cosine(t, top, over)) for top in (peak, base_lr)
+                         for over in (length, t_initial)):
         return (f"t={t} is in cycle {cycle}: measure t from the start of that cycle, "
-                f"t - {cycle} * t_initial, inside the cosine")
+                f"t - {start:g}, inside the cosine")
+    if cycle > 0 and near(cosine(t_in, peak, t_initial)):
+        return (f"inside cycle {cycle} the cosine runs over that cycle's length, "
+                f"t_initial * cycle_mul**{cycle} = {length:g}, not t_initial")
     if cycle > 0 and near(cosine(t_in, base_lr)):
         return (f"your cycle index is right; the peak of cycle {cycle} is "
                 f"base_lr * cycle_decay**{cycle} = {show(peak)}, not base_lr")
     if near(cosine(t_in, peak, k=1.0)):
-        return f"that is the plain cosine: k_decay={k_decay} puts t**k / t_initial**k in the cosine"
+        return f"that is the plain cosine: k_decay={k_decay} puts t**k / T**k in the cosine"
     if near(cosine(t_in, peak, floor=0.0)):
         return (f"that cosine ends at 0: it should run down to lr_min={lr_min}, "
                 "lr_min + (peak - lr_min) / 2 * (1 + cos(...))")
-    return (f"in cycle {cycle} timm gives lr_min + (base_lr * cycle_decay**{cycle} - lr_min) / 2 "
-            f"* (1 + cos(pi * t_in**k / t_initial**k)) with t_in = t - {cycle} * t_initial, "
+    return (f"t={t} is {t_in:g} into cycle {cycle} (length T = {length:g}); timm gives "
+            f"lr_min + ({show(peak)} - lr_min) / 2 * (1 + cos(pi * {t_in:g}**k / T**k)), "
             f"k={k_decay}")
 
 
-def check_cosine_by_hand(fn, base_lr: float = 0.1, t_initial: int = 30, lr_min: float = 1e-3,
-                         cycle_decay: float = 0.5, cycle_limit: int = 3,
-                         k_decay: float = 1.5) -> Verdict:
-    """Exercise 1: your ``fn(t)`` (an array of epochs) against timm's cosine with cycles."""
+def check_cosine_by_hand(fn, base_lr: float = 0.1, t_initial: float = 25, lr_min: float = 1e-3,
+                         cycle_mul: float = 1.5, cycle_decay: float = 0.5, cycle_limit: int = 3,
+                         k_decay: float = 1.5, epochs: int = 130) -> Verdict:
+    """Exercise 1: your ``fn(t)`` (an array of epochs) against timm's cosine with growing cycles."""
     from timm.scheduler import CosineLRScheduler
 
     if is_empty(fn) or not callable(fn):
         return verdict(False, "", "define a function fn(t) that takes an array of epochs and "
                        "returns the lrs.")
-    t = np.arange(0, 110)
+    t = np.arange(0, epochs)
     want = _timm_lrs(lambda o: CosineLRScheduler(o, t_initial=t_initial, lr_min=lr_min,
-                                                 cycle_decay=cycle_decay, cycle_limit=cycle_limit,
-                                                 k_decay=k_decay), t)
+                                                 cycle_mul=cycle_mul, cycle_decay=cycle_decay,
+                                                 cycle_limit=cycle_limit, k_decay=k_decay), t)
     try:
         answer = fn(t.copy())
     except Exception as exc:  # the learner's code: report, never raise
@@ -95,14 +118,16 @@ def check_cosine_by_hand(fn, base_lr: float = 0.1, t_initial: int = 30, lr_min: 
     close = np.isclose(got, want, rtol=1e-9, atol=1e-12) if got.shape == want.shape else None
     if close is not None and not close.all():
         bad = int(np.argmin(close))
-        cycle = bad // t_initial
+        cycle, start, _ = _cycle(bad, t_initial, cycle_mul)
         if cycle >= cycle_limit:
-            hint = (f"after {cycle_limit} cycles (t >= {cycle_limit * t_initial}) timm stays "
-                    "at lr_min")
+            hint = (f"after {cycle_limit} cycles (from t={math.ceil(start)}, where cycle "
+                    f"{cycle_limit} would start at {start:g}) timm stays at lr_min")
         else:
-            hint = _cosine_hint(got[bad], bad, base_lr, t_initial, lr_min, cycle_decay, k_decay)
+            hint = _cosine_hint(got[bad], bad, base_lr, t_initial, lr_min, cycle_mul, cycle_decay,
+                                k_decay)
         a, b = show_pair(got[bad], want[bad])
-        return verdict(False, "", f"at t={bad} you give {a}, timm gives {b}: {hint}.")
+        return verdict(False, "", f"at t={bad} you give {a}, timm gives {b}: {hint}.",
+                       width=LINE)
     return compare_curves(got, want, "your lrs")
 
 
@@ -121,7 +146,7 @@ def check_update_counts(t_initial, warmup_t, epochs: int = 90, updates_per_epoch
             return verdict(False, "", _empty(name))
         whole = as_whole(value)
         if whole is None or whole < 0:
-            shown = value if isinstance(value, str) else _plain(value)
+            shown = f"{value!r} (text)" if isinstance(value, (str, bytes)) else _plain(value)
             return verdict(False, "", f"{name} should be a whole number of updates (0 or more), "
                            f"got {shown}.")
         given[name] = whole
@@ -192,4 +217,11 @@ def check_timm_milestones(milestones, torch_milestones=(30, 80), gamma: float = 
                        "subtracting 1 makes it two epochs early. Move the milestones the other "
                        "way.")
     got = _timm_lrs(lambda o: MultiStepLRScheduler(o, decay_t=ms, decay_rate=gamma), range(epochs))
-    return compare_curves(got, want, "the timm curve with your milestones")
+    close = np.isclose(got, want, rtol=1e-9, atol=1e-12)
+    if close.all():
+        return verdict(True, f"all {epochs} values match.", "")
+    epoch = int(np.argmin(close))
+    a, b = show_pair(got[epoch], want[epoch])
+    when = "early" if got[epoch] < want[epoch] else "late"
+    return verdict(False, "", f"at epoch {epoch} timm gives {a} with your milestones, torch {b}: "
+                   f"a decay comes too {when}.", width=LINE)

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import torch
 
-from lrlessons.exercises import Verdict
+from lrlessons.exercises import FLOAT32_RTOL, Verdict, show_pair
 from lrlessons.exercises import verdict as _print_verdict
 
 def verdict(ok: bool, good: str, bad: str) -> Verdict:
@@ -92,25 +92,42 @@ def check_cycle_mul(cycle_mul) -> Verdict:
                    f"with cycle_mul={cycle_mul} timm gives {got}; {rule}")
 
 
-def _expected_warmup_cosine(epochs: int, warmup: int, start_factor: float, lr: float) -> dict[str, np.ndarray]:
+def _expected_warmup_cosine(epochs: int, warmup: int, start_factor: float, lr: float,
+                            eta_min: float = 0.0) -> dict[str, np.ndarray]:
+    """The right curve and the usual wrong ones, one lr per epoch.
+
+    The right one and the sequential mistakes are closed forms; the chained ones are
+    stepped with the real torch (a chained cosine with ``eta_min`` has no simple product form).
+    """
+    from torch.optim.lr_scheduler import ChainedScheduler, CosineAnnealingLR, LinearLR
+
     from lrlessons.formulas import cosine_annealing_lr, linear_lr
+    from lrlessons.trace import trace
 
     t = np.arange(epochs)
     warm = linear_lr(t, lr, start_factor=start_factor, total_iters=warmup)
+
+    def sequential(t_max: int, floor: float) -> np.ndarray:
+        return np.where(t < warmup, warm, cosine_annealing_lr(np.maximum(t - warmup, 0), lr, T_max=t_max,
+                                                              eta_min=floor))
+
+    def chained(t_max: int) -> np.ndarray:
+        return trace(lambda o: ChainedScheduler([LinearLR(o, start_factor=start_factor, total_iters=warmup),
+                                                 CosineAnnealingLR(o, T_max=t_max, eta_min=eta_min)]),
+                     epochs=epochs, lrs=(lr,)).lr
+
     return {
-        "sequential": np.where(t < warmup, warm, cosine_annealing_lr(np.maximum(t - warmup, 0), lr,
-                                                                     T_max=epochs - warmup)),
-        "chained": warm * cosine_annealing_lr(t, lr, T_max=epochs) / lr,
-        "chained, T_max=45": warm * cosine_annealing_lr(t, lr, T_max=epochs - warmup) / lr,
-        "sequential, T_max=50": np.where(t < warmup, warm, cosine_annealing_lr(np.maximum(t - warmup, 0), lr,
-                                                                               T_max=epochs)),
-        "no warmup": cosine_annealing_lr(t, lr, T_max=epochs),
+        "sequential": sequential(epochs - warmup, eta_min),
+        "chained": chained(epochs),
+        f"chained, T_max={epochs - warmup}": chained(epochs - warmup),
+        f"sequential, T_max={epochs}": sequential(epochs, eta_min),
+        "no warmup": cosine_annealing_lr(t, lr, T_max=epochs, eta_min=eta_min),
     }
 
 
-def check_warmup_then_cosine(make_scheduler, epochs: int = 50, warmup: int = 5, start_factor: float = 0.01,
-                             lr: float = 0.1) -> Verdict:
-    """Exercise 2: 5 epochs of linear warmup from 1% of the lr, then a cosine down to 0 at epoch 50.
+def check_warmup_then_cosine(make_scheduler, epochs: int = 80, warmup: int = 8, start_factor: float = 0.1,
+                             eta_min: float = 0.001, lr: float = 0.1) -> Verdict:
+    """Exercise 2: 8 epochs of linear warmup from 10% of the lr, then a cosine down to eta_min=0.001 at epoch 80.
 
     ``make_scheduler`` is a function ``optimizer -> scheduler``, or the explorer: then the
     real scheduler its code builds is checked (stepped once per epoch, as the exercise says).
@@ -147,31 +164,46 @@ def check_warmup_then_cosine(make_scheduler, epochs: int = 50, warmup: int = 5, 
             got = trace(make_scheduler, epochs=epochs, lrs=(lr,)).lr
     except Exception as exc:  # the learner's code: report, never raise
         return verdict(False, "", f"stepping your scheduler raised {type(exc).__name__}: {exc}")
-    expected = _expected_warmup_cosine(epochs, warmup, start_factor, lr)
-    close = {name: np.allclose(got, curve, rtol=1e-9, atol=1e-12) for name, curve in expected.items()}
-    if close["sequential"]:
+    expected = _expected_warmup_cosine(epochs, warmup, start_factor, lr, eta_min)
+
+    def same(curve: np.ndarray) -> bool:  # float32 precision: an argument given as np.float32 is right too
+        return bool(np.allclose(got, curve, rtol=FLOAT32_RTOL, atol=1e-12))
+
+    rest = epochs - warmup
+    if same(expected["sequential"]):
         return verdict(True, f"{warmup} epochs up from {start_factor * lr:g} to {lr:g}, then the cosine starts "
-                       f"from its own step 0 and reaches 0 at epoch {epochs}.", "")
+                       f"from its own step 0 and reaches eta_min={eta_min:g} at epoch {epochs}.", "")
     hints = {
         "chained": "that is the chained version: both schedulers run from epoch 0 and their factors multiply, "
                    "so the lr never reaches the full lr. Hand over at the milestone with SequentialLR.",
-        "chained, T_max=45": "both schedulers run from epoch 0 and multiply (chained); SequentialLR starts the "
-                             "cosine at the milestone instead.",
-        "sequential, T_max=50": "the cosine only runs after the warmup, so it must last the remaining "
-                                f"{epochs - warmup} epochs (T_max={epochs - warmup}).",
+        f"chained, T_max={rest}": "both schedulers run from epoch 0 and multiply (chained); SequentialLR starts "
+                                  "the cosine at the milestone instead.",
+        f"sequential, T_max={epochs}": "the cosine only runs after the warmup, so it must last the remaining "
+                                       f"{rest} epochs (T_max={rest}).",
         "no warmup": f"there is no warmup: the first {warmup} epochs should climb from {start_factor * lr:g}.",
     }
     for name, hint in hints.items():
-        if close[name]:
+        if same(expected[name]):
             return verdict(False, "", hint)
-    t = np.arange(epochs)
     warm = expected["sequential"][:warmup]
+    if got.size > warmup + 1 and np.allclose(got[:warmup], warm, rtol=FLOAT32_RTOL, atol=1e-12):
+        # the right hand-over and length, another floor? Solve got = floor + (lr - floor) * c for the floor.
+        c = 0.5 * (1 + np.cos(np.pi / rest))
+        floor = float((got[warmup + 1] - lr * c) / (1 - c))
+        floor = 0.0 if abs(floor) < 1e-12 else floor
+        if 0 <= floor < 0.9 * lr and same(np.concatenate(
+                [warm, cosine_annealing_lr(np.arange(rest), lr, T_max=rest, eta_min=floor)])):
+            want = f"it should end at eta_min={eta_min:g}, {eta_min / lr:.0%} of the lr {lr:g}"
+            if abs(floor) < 1e-12:
+                return verdict(False, "", f"your cosine ends at 0 (eta_min=0): {want}.")
+            fraction = " (eta_min is an lr, not a fraction of it)" if np.isclose(floor, eta_min / lr) else ""
+            return verdict(False, "", f"your cosine ends at eta_min={floor:.3g}: {want}{fraction}.")
     for t_max in range(1, 2 * epochs + 1):  # a hand-over at the right epoch, but a cosine of the wrong length
-        tail = cosine_annealing_lr(t[warmup:] - warmup, lr, T_max=t_max)
-        if t_max != epochs - warmup and np.allclose(got, np.concatenate([warm, tail]), rtol=1e-9, atol=1e-12):
-            return verdict(False, "", f"your cosine has T_max={t_max}, so it reaches 0 at epoch {warmup + t_max}; "
-                           f"after the {warmup} warmup epochs it must last the remaining {epochs - warmup} "
-                           f"(T_max={epochs - warmup}).")
-    bad = int(np.argmin(np.isclose(got, expected["sequential"], rtol=1e-9, atol=1e-12)))
-    return verdict(False, "", f"at epoch {bad} your schedule gives {got[bad]:.6g}, "
-                   f"expected {expected['sequential'][bad]:.6g}.")
+        tail = cosine_annealing_lr(np.arange(rest), lr, T_max=t_max, eta_min=eta_min)
+        if t_max != rest and same(np.concatenate([warm, tail])):
+            return verdict(False, "", f"your cosine has T_max={t_max}, so it reaches eta_min at epoch "
+                           f"{warmup + t_max}; after the {warmup} warmup epochs it must last the remaining {rest} "
+                           f"(T_max={rest}).")
+    bad = int(np.argmin(np.isclose(got, expected["sequential"], rtol=FLOAT32_RTOL, atol=1e-12)))
+    mine, right = show_pair(got[bad], expected["sequential"][bad])
+    return verdict(False, "", f"at epoch {bad} your schedule gives {mine}, expected {right}.")
