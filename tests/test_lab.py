@@ -73,14 +73,29 @@ def course(tmp_path_factory):
         yield base, token, log, work
 
 
+#: The tab of one path: ready, its kernel idle, and in front (brought there if not).
+FRONT_JS = """(p) => {
+  const app = window.jupyterapp;
+  if (!app || !app.shell) return null;  // the page is still loading
+  const w = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === p);
+  if (!w || !w.context.isReady) return null;
+  if (app.shell.currentWidget !== w) { app.shell.activateById(w.id); return null; }
+  const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return {path: p, dirty: w.context.model.dirty, kernel: k ? k.status : 'none'};
+}"""
+
+
 def open_lesson(page, base, token, name, first=False):
+    """Open ``name`` (the first time through its URL) and wait until its tab is in front, idle."""
     if first:
         page.goto(f"{base}/lab/tree/{name}?token={token}")
     else:
         page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', "
                       "{path: p}); return null; }", name)
-    return labserver.wait(lambda: (lambda s: s if s and s["path"] == name and s["kernel"] == "idle" else None)(
-        page.evaluate(STATE_JS)), KERNEL_S, f"{name} open with an idle kernel", page=page)
+    # found by path, not as "the current tab": a late tab (JupyterLab re-opening the page's
+    # URL, say) may take the front, and is sent back
+    return labserver.wait(lambda: (lambda s: s if s and s["kernel"] == "idle" else None)(
+        page.evaluate(FRONT_JS, name)), KERNEL_S, f"{name} open with an idle kernel", page=page)
 
 
 def close_all(page):
@@ -175,7 +190,7 @@ def test_a_saved_run_reopens_without_widget_errors(course, name):
         # reopen: a fresh kernel (or none yet), so the run's widget models are gone
         page.evaluate("async (p) => { await window.jupyterapp.commands.execute('docmanager:open', "
                       "{path: p}); return null; }", name)
-        labserver.wait(lambda: (page.evaluate(STATE_JS) or {}).get("path") == name, KERNEL_S,
+        labserver.wait(lambda: page.evaluate(FRONT_JS, name), KERNEL_S,
                        f"{name} to reopen", page=page)
         # the reopened outputs render; widgets come back from their saved state
         labserver.wait(lambda: page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output').length"),
