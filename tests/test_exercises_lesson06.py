@@ -101,23 +101,23 @@ def test_two_argument_port_asks_for_the_factor_by_hand(capsys, bridged):
 
 
 def test_decay_per_step_right(capsys):
-    for right in (lambda o: ts.ExponentialLR(o, gamma=0.5 ** (1 / 50)),
-                  lambda o: ts.LambdaLR(o, lambda t: 0.5 ** (t / 50)),
-                  lambda o: ts.ExponentialLR(o, gamma=np.float64(0.5) ** (1 / 50)),
-                  # a gamma rounded to float32 is right: 1.3e-6 off after 200 steps, float32 precision
-                  lambda o: ts.ExponentialLR(o, gamma=float(np.float32(0.5 ** (1 / 50)))),
-                  lambda o: ts.ExponentialLR(o, gamma=torch.tensor(0.5 ** (1 / 50)).item())):
+    for right in (lambda o: ts.ExponentialLR(o, gamma=0.2 ** (1 / 40)),
+                  lambda o: ts.LambdaLR(o, lambda t: 0.2 ** (t / 40)),
+                  lambda o: ts.ExponentialLR(o, gamma=np.float64(0.2) ** (1 / 40)),
+                  # a gamma rounded to float32 is right: 8.6e-7 off after 200 steps, float32 precision
+                  lambda o: ts.ExponentialLR(o, gamma=float(np.float32(0.2 ** (1 / 40)))),
+                  lambda o: ts.ExponentialLR(o, gamma=torch.tensor(0.2 ** (1 / 40)).item())):
         assert lesson06.check_decay_per_step(right)
         assert said(capsys) == "Correct: all 200 lrs match (within 2e-06 relative, float32 precision)."
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda o: ts.StepLR(o, 50, 0.5), "staircase version"),
-    (lambda o: ts.ExponentialLR(o, 0.5), "halves the lr at every step"),
-    (lambda o: ts.LambdaLR(o, lambda t: 0.1 * 0.5 ** (t / 50)), "the lr is squared"),
-    (lambda o: ts.LambdaLR(o, lambda t: 0.5 ** ((t + 1) / 50)), "one step early"),
-    (lambda o: ts.ExponentialLR(o, 1 - 0.5 / 50), "first differs at step 1"),
-    (lambda o: ts.ExponentialLR(o, 0.5 ** (1 / 49)), "first differs at step 1"),
+    (lambda o: ts.StepLR(o, 40, 0.2), "staircase version"),
+    (lambda o: ts.ExponentialLR(o, 0.2), "multiplies the lr by 0.2 at every step"),
+    (lambda o: ts.LambdaLR(o, lambda t: 0.1 * 0.2 ** (t / 40)), "the lr is squared"),
+    (lambda o: ts.LambdaLR(o, lambda t: 0.2 ** ((t + 1) / 40)), "one step early"),
+    (lambda o: ts.ExponentialLR(o, 1 - 0.2 / 40), "first differs at step 1"),
+    (lambda o: ts.ExponentialLR(o, 0.2 ** (1 / 39)), "first differs at step 1"),
     (lambda o: ts.LambdaLR, "should return a torch scheduler"),
     (..., "make_per_step is still empty"),
     (None, "make_per_step is still empty"),
@@ -131,7 +131,7 @@ def test_decay_per_step_wrong(capsys, wrong, hint):
 
 def test_decay_per_step_asks_for_the_scheduler_by_hand(capsys):
     """keras_bridge.torch_scheduler_for (section 7) builds the answer; the exercise asks for it by hand."""
-    decay = keras_bridge.import_keras().optimizers.schedules.ExponentialDecay(0.1, 50, 0.5)
+    decay = keras_bridge.import_keras().optimizers.schedules.ExponentialDecay(0.1, 40, 0.2)
     assert not lesson06.check_decay_per_step(lambda o: keras_bridge.torch_scheduler_for(decay, o))
     out = said(capsys)
     assert out.startswith("Not yet: ") and "as keras_bridge.torch_scheduler_for does" in out, out
@@ -139,7 +139,7 @@ def test_decay_per_step_asks_for_the_scheduler_by_hand(capsys):
 
 def test_relative_difference_shows_it_is_over_the_limit(capsys):
     """Just over the limit, the printed difference never reads as the limit itself."""
-    assert not lesson06.check_decay_per_step(lambda o: ts.LambdaLR(o, lambda t: 0.5 ** (t / 50) * (
+    assert not lesson06.check_decay_per_step(lambda o: ts.LambdaLR(o, lambda t: 0.2 ** (t / 40) * (
         1.0000021 if t == 7 else 1.0)))
     out = said(capsys)
     assert "first differs at step 7" in out and "relative difference 2.1e-06, more than the 2e-06 allowed" in out
@@ -176,5 +176,5 @@ def test_step_decay_factor_shows_the_difference_in_full(capsys):
 
 def test_per_step_answers_in_float32_are_right(capsys):
     assert lesson06.check_decay_per_step(
-        lambda o: ts.LambdaLR(o, lambda t: np.float32(0.5) ** np.float32(t / 50)))
+        lambda o: ts.LambdaLR(o, lambda t: np.float32(0.2) ** np.float32(t / 40)))
     assert said(capsys).startswith("Correct: ")

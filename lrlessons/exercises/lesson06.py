@@ -222,8 +222,12 @@ def check_two_argument_port(make_scheduler: Any) -> Verdict:
     return _compare(got, want, "the lr per epoch", "epoch")
 
 
+#: Exercise 3's Keras schedule: ExponentialDecay(0.1, decay_steps=40, decay_rate=0.2).
+DECAY_STEPS, DECAY_RATE = 40, 0.2
+
+
 def check_decay_per_step(make_scheduler: Any) -> Verdict:
-    """Exercise 3: a torch scheduler, stepped every batch, equal to Keras ExponentialDecay(0.1, 50, 0.5)."""
+    """Exercise 3: a torch scheduler, stepped every batch, equal to Keras ExponentialDecay(0.1, 40, 0.2)."""
     problem = _build_check(make_scheduler, "make_per_step")
     if problem is not None:
         return verdict(False, "", problem)
@@ -239,17 +243,19 @@ def check_decay_per_step(make_scheduler: Any) -> Verdict:
                        "keras_bridge.torch_scheduler_for does: write the torch scheduler yourself (which class, "
                        "which arguments?) and let it scale the optimizer's lr.")
     steps = 200
-    want = exponential_decay(np.arange(steps), initial_learning_rate=0.1, decay_steps=50, decay_rate=0.5)
+    want = exponential_decay(np.arange(steps), initial_learning_rate=0.1, decay_steps=DECAY_STEPS,
+                             decay_rate=DECAY_RATE)
     try:
         got = _trace(make_scheduler, 0.1, steps, "step")
     except Exception as exc:
         return verdict(False, "", f"your scheduler failed while stepping: {type(exc).__name__}: {exc}")
-    stair = exponential_decay(np.arange(steps), 0.1, 50, 0.5, staircase=True)
+    stair = exponential_decay(np.arange(steps), 0.1, DECAY_STEPS, DECAY_RATE, staircase=True)
     if _same(got, stair):
         return verdict(False, "", "that is the staircase version (StepLR): ExponentialDecay without "
-                       "staircase decays a little at every step, by 0.5 ** (1 / 50) each time.")
-    if np.isclose(got[1], 0.05, rtol=1e-6):
-        return verdict(False, "", "gamma=0.5 halves the lr at every step; Keras halves it every 50 steps.")
+                       "staircase decays a little at every step, by the same factor each time.")
+    if np.isclose(got[1], 0.1 * DECAY_RATE, rtol=1e-6):
+        return verdict(False, "", f"gamma={DECAY_RATE} multiplies the lr by {DECAY_RATE} at every step; Keras "
+                       f"does that once every {DECAY_STEPS} steps.")
     hint = _common_mistake(got, want, 0.1, "step")
     if hint is not None:
         return verdict(False, "", hint)

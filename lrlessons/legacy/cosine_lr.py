@@ -5,9 +5,10 @@ See ``lrlessons.legacy`` for what is emulated and why (lessons 02 and 03).
 Both are closed forms in 1.3. A bit of history explains why that is worth saying:
 torch 1.1.0 briefly computed the schedulers' lr recursively from the optimizer's
 current lr (pull request #14010; issue #20086 shows 1.1's cosine numbers); that was
-reverted in June 2019 (pull request #21375, for issue #20527), so 1.2 and 1.3 used
+reverted in June 2019 (pull request #21463, for issue #20527), so 1.2 and 1.3 used
 the closed form again, and 1.4 brought the recursive ("chainable") form back for
-good with a closed form kept for ``step(epoch)`` (pull request #24352).
+good with a closed form kept for ``step(epoch)`` (pull request #26423, which relanded
+#24352).
 """
 from __future__ import annotations
 
