@@ -5,8 +5,9 @@ Debian's Chromium (Playwright): every page loads without console errors and show
 every image, every internal link and anchor resolves, and searching for
 `get_last_lr` finds lesson 03 and lands on it.
 
-`make test` builds the site first (its `docs` phase, into build/docs) and this test
-reads that build; run alone, it builds the site into a temp dir.
+The fixture builds the site into a temp dir (inside `make test`, so the build overlaps
+the other worker's tests); with LRLESSONS_SITE_BUILT=1 it reads build/docs from a
+`make docs` instead.
 """
 from __future__ import annotations
 
