@@ -8,18 +8,29 @@ import os
 os.environ.setdefault("LRLESSONS_PROGRESS", "0")
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-#: Modules that take long and run on one worker: started first, so that the two
-#: workers of `make test` finish together (with --dist loadfile --no-loadscope-reorder).
+#: The order in which the workers of `make test` take files (--dist loadfile
+#: --no-loadscope-reorder), longest first so that they finish together: the browser
+#: tests (each on one worker); the lessons that train or launch most, with the launch
+#: tests, which mostly wait, beside them; the other lessons; the longest unit tests;
+#: and the many short ones last.
 FIRST = ("tests/test_lab.py", "tests/test_site.py", "tests/test_browser.py")
+HEAVY_LESSONS = ("08_", "09a_", "10_", "11_")
+WAITING = ("tests/test_launch.py",)
+HEAVY_TESTS = ("tests/test_explorer.py", "tests/test_reference_torch.py", "tests/test_environment.py",
+               "tests/test_range_test.py", "tests/test_check.py")
 #: The parts of `make test`, by where their items come from (tools/course.py PARTS).
 PARTS = {"tests/": "unit", "notebooks/": "nbval", "build/test/student-baseline/": "nbval-baseline"}
 
 
-def _rank(nodeid: str) -> int:
+def _rank(nodeid: str) -> float:
     path = nodeid.split("::")[0]
     if path in FIRST:
         return 0
-    return 1 if path.endswith(".ipynb") else 2
+    if path.endswith(".ipynb"):
+        return 1 if path.rsplit("/", 1)[-1].startswith(HEAVY_LESSONS) else 2
+    if path in WAITING:
+        return 1.5
+    return 3 if path in HEAVY_TESTS else 4
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -58,8 +58,9 @@ def launch(module_args: list[str], processes: int, cwd: str, timeout: float,
 
     Returns when every process exited with status 0. Otherwise raises RuntimeError
     naming the exit status (or the timeout, after killing every process) with the end
-    of the output, which is kept in ``cwd/launch.log``. A first failure is retried once
-    on a new port, in case another program took the port between choosing and binding.
+    of the output, which is kept in ``cwd/launch.log``. A launch that failed because
+    its port was taken (another program bound it between choosing and binding) is
+    retried once on a new port; any other failure is reported at once.
     """
     log_path = Path(cwd, "launch.log")
     for attempt in range(2):
@@ -74,9 +75,17 @@ def launch(module_args: list[str], processes: int, cwd: str, timeout: float,
                 _kill_all(popen)
                 raise RuntimeError(f"the {processes}-process {what} did not finish within {timeout:g} s "
                                    f"and was stopped:\n{_tail(log_path)}") from None
-        if status == 0:
-            return
+        if status == 0 or not _port_taken(log_path):
+            break
+    if status == 0:
+        return
     raise RuntimeError(f"the {processes}-process {what} failed (exit code {status}):\n{_tail(log_path)}")
+
+
+def _port_taken(log_path: Path) -> bool:
+    """Whether the launch failed because its rendezvous port was in use."""
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    return "EADDRINUSE" in text or "address already in use" in text.lower()
 
 
 def _descendants(pid: int) -> list[int]:

@@ -21,6 +21,7 @@ Used in lesson 11.
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -105,8 +106,13 @@ def batch_indices(n: int, batch_size: int, seed: int, step: int) -> torch.Tensor
     if per_epoch < 1:
         raise bad_value("batch_size", batch_size, f"at most the number of training images ({n})")
     epoch, i = divmod(step, per_epoch)
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
-    return order[i * batch_size:(i + 1) * batch_size]
+    return _shuffle(n, seed, epoch)[i * batch_size:(i + 1) * batch_size].clone()
+
+
+@functools.lru_cache(maxsize=256)
+def _shuffle(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """One epoch's order, drawn once (a run asks for it at every step of the epoch)."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
 def is_schedule_free(optimizer: torch.optim.Optimizer) -> bool:

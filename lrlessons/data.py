@@ -11,6 +11,7 @@ integer labels. Used by lrlessons.training (lessons 01, 05, 06).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,9 @@ def digits_csv() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
 
 
-def _digits() -> Split:
+@functools.lru_cache(maxsize=1)
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The file read and parsed once per process (a lesson's seed sweep loads it often)."""
     import gzip
 
     with gzip.open(digits_csv(), "rt") as f:
@@ -72,6 +75,14 @@ def _digits() -> Split:
     y = table[:, -1].astype(np.int64)
     split = np.load(SPLIT_FILE)
     tr, te = split["train"].astype(np.int64), split["test"].astype(np.int64)
+    for a in (x, y, tr, te):
+        a.flags.writeable = False
+    return x, y, tr, te
+
+
+def _digits() -> Split:
+    x, y, tr, te = _digits_arrays()
+    # indexing copies: every Split has tensors of its own, which its user may change
     return Split("digits", torch.from_numpy(x[tr]), torch.from_numpy(y[tr]),
                  torch.from_numpy(x[te]), torch.from_numpy(y[te]), (8, 8))
 

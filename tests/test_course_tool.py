@@ -342,6 +342,7 @@ def test_one_pytest_session_holds_every_part_with_its_environment(monkeypatch, c
     monkeypatch.setattr(course, "TEST_BUILD", tmp_path.relative_to(ROOT) if tmp_path.is_relative_to(ROOT)
                         else Path(os.path.relpath(tmp_path, ROOT)))
     monkeypatch.setattr(course.subprocess, "run", fake_run)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     assert course.run_tests(Path("/venv/bin/python"), ROOT) == 0
     (cmd, env), = ran
     assert cmd[:3] == ["/venv/bin/python", "-m", "pytest"]
@@ -350,6 +351,7 @@ def test_one_pytest_session_holds_every_part_with_its_environment(monkeypatch, c
     assert paths[:2] == ["tests", "notebooks"] and (ROOT / paths[2]).resolve() == student
     assert ["-n", "2"] == cmd[cmd.index("-n"):cmd.index("-n") + 2] and "loadfile" in cmd and "--nbval" in cmd
     assert env["LRLESSONS_PROGRESS"] == "0" and env["KERAS_BACKEND"] == "torch"
+    assert env["OMP_NUM_THREADS"] == "1" and "PYTHONDONTWRITEBYTECODE" not in env
     # the baseline configuration reaches only the student editions' kernels, through their kernelspec
     assert "ATEN_CPU_CAPABILITY" not in env or env["ATEN_CPU_CAPABILITY"] == os.environ.get("ATEN_CPU_CAPABILITY")
     spec_dir = Path(env["JUPYTER_PATH"].split(os.pathsep)[0])

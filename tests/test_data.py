@@ -17,6 +17,12 @@ def test_digits_fixed_split():
     assert float(a.x_train.min()) == 0.0 and float(a.x_train.max()) == 1.0
     assert sorted(a.y_test.unique().tolist()) == list(range(10))  # stratified
     assert "1347 train / 450 test" in repr(a)
+    # the file is parsed once per process, but every load has tensors of its own
+    a.x_train.zero_()
+    a.y_test.fill_(-1)
+    c = data.load()
+    assert torch.equal(c.x_train, b.x_train) and torch.equal(c.y_test, b.y_test)
+    assert data._digits_arrays.cache_info().misses <= 1
 
 
 def write_idx(path, array, gz=False):

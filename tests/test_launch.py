@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 
@@ -41,6 +42,25 @@ def running(pid: int) -> bool:
     return subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode == 0
 
 
-def test_a_failing_launch_names_its_exit_status(tmp_path):
+def test_a_taken_port_is_retried_and_a_failure_is_named(tmp_path, monkeypatch):
+    """The first port offered is taken: the launch fails on it, and the retry on a new port runs.
+
+    A failure for any other reason is not retried (one port offered, one run), and its
+    error names the exit status.
+    """
+    free, offered = _launch.free_port, []
+
+    def offer(ports):
+        monkeypatch.setattr(_launch, "free_port", lambda: offered.append(next(ports)) or offered[-1])
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        offer(iter([taken.getsockname()[1], free()]))
+        _launch.launch(["timeit", "-n", "1", "pass"], 1, cwd=str(tmp_path), timeout=120)
+    assert len(offered) == 2 and "loop" in (tmp_path / "launch.log").read_text()
+    offered.clear()
+    offer(iter([free(), free()]))
     with pytest.raises(RuntimeError, match=r"^the 1-process run failed \(exit code 1\):"):
         _launch.launch(["timeit", "-n", "1", "raise SystemExit(3)"], 1, cwd=str(tmp_path), timeout=120)
+    assert len(offered) == 1

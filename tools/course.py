@@ -551,7 +551,14 @@ def _student_editions(root: Path) -> Path:
 PARTS = ("unit", "nbval", "nbval-baseline")
 PYTEST = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "-q",
           "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "--nbval-cell-timeout", "300"]
-TEST_ENV = {"LRLESSONS_PROGRESS": "0", "KERAS_BACKEND": "torch"}
+#: OMP_NUM_THREADS=1: each of the two workers (and the kernels and processes it starts)
+#: computes on one thread, so that two workers share two cores without oversubscribing
+#: them; the lessons' outputs do not depend on the number of threads.
+TEST_ENV = {"LRLESSONS_PROGRESS": "0", "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1"}
+#: Left out of the tests' environment. With PYTHONDONTWRITEBYTECODE set (some machines set
+#: it for everything), each of the three pytest processes rewrote the asserts of every
+#: plugin again (about 3 s each) and every kernel compiled the course's modules again.
+TEST_UNSET = ("PYTHONDONTWRITEBYTECODE",)
 
 
 def test_command(py: Path, root: Path = ROOT, only: list[str] | None = None) -> tuple[list[str], dict]:
@@ -581,7 +588,8 @@ def run_tests(py: Path, root: Path = ROOT, only: list[str] | None = None) -> int
     cmd, extra = test_command(py, root, only)
     say("pytest " + " ".join(cmd[3:]))
     started = time.monotonic()
-    status = subprocess.run(cmd, cwd=root, env=dict(os.environ, **extra)).returncode
+    env = {k: v for k, v in dict(os.environ, **extra).items() if k not in TEST_UNSET}
+    status = subprocess.run(cmd, cwd=root, env=env).returncode
     say(f"tests took {time.monotonic() - started:.0f} s{'' if status == 0 else ' (failed)'}")
     return status
 
