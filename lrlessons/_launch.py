@@ -63,7 +63,7 @@ def launch(module_args: list[str], processes: int, cwd: str, timeout: float,
     retried once on a new port; any other failure is reported at once.
     """
     log_path = Path(cwd, "launch.log")
-    for attempt in range(2):
+    for _ in range(2):
         cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={processes}",
                "--nnodes=1", "--master_addr=127.0.0.1", f"--master_port={free_port()}", "-m", *module_args]
         with open(log_path, "w") as log:

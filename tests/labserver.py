@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+
+from lrlessons._launch import free_port  # a port on 127.0.0.1 that nobody listens on
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,12 +43,6 @@ def python() -> str:
     """The repository's venv python (its python3 kernel then runs in the venv too)."""
     venv = ROOT / ".venv" / "bin" / "python"
     return str(venv) if venv.exists() else sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.25,

@@ -14,11 +14,11 @@ def test_one_process_run_here_steps_its_schedulers(monkeypatch):
     def one_rank(module_args, processes, cwd, timeout):
         args = dict(zip(module_args[1::2], module_args[2::2]))
         assert module_args[0] == "lrlessons.ddp_demo" and processes == 1 and args["--out"] == cwd
-        env = {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1", "MASTER_ADDR": "127.0.0.1",
-               "MASTER_PORT": str(_launch.free_port())}
-        env.update({k: v for k, v in _launch.environment().items() if k == "GLOO_SOCKET_IFNAME"})
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
+        env = _launch.environment(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1",
+                                  MASTER_PORT=str(_launch.free_port()))
+        for key in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "GLOO_SOCKET_IFNAME"):
+            if key in env:
+                monkeypatch.setenv(key, env[key])
         ddp_demo._worker(cwd, int(args["--epochs"]), int(args["--batch-size"]))
 
     monkeypatch.setattr(ddp_demo._launch, "launch", one_rank)
