@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import pandas as pd
 import torch
 from torch import nn
 
@@ -23,6 +22,9 @@ from lrlessons._checks import bad_value, one_of, positive_int
 from lrlessons.data import Split, load
 from lrlessons.env import THREADS, device as default_device
 from lrlessons.trace import _is_timm_style, _takes_metric
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INTERVALS = ("epoch", "step")
 CHECKPOINT_KEYS = frozenset({"epoch", "step", "model", "optimizer", "scheduler", "step_rows", "epoch_rows"})
@@ -216,6 +218,8 @@ def _run(make_opt, make_sched, split, epochs, batch_size, interval, hidden, seed
             }
     if bar is not None:
         bar.close()
+    import pandas as pd  # only here: importing lrlessons.training stays light
+
     steps_df = pd.DataFrame(step_rows, columns=["step", "epoch", "loss", "lr"])
     epochs_df = pd.DataFrame(epoch_rows, columns=["epoch", "lr", "train_loss", "test_loss", "test_acc"])
     return History(steps_df, epochs_df, label, checkpoint)

@@ -352,6 +352,7 @@ def test_one_pytest_session_holds_every_part_with_its_environment(monkeypatch, c
     assert ["-n", "2"] == cmd[cmd.index("-n"):cmd.index("-n") + 2] and "loadfile" in cmd and "--nbval" in cmd
     assert env["LRLESSONS_PROGRESS"] == "0" and env["KERAS_BACKEND"] == "torch"
     assert env["OMP_NUM_THREADS"] == "1" and "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT / course.TEST_PYTHONPATH)
     # the baseline configuration reaches only the student editions' kernels, through their kernelspec
     assert "ATEN_CPU_CAPABILITY" not in env or env["ATEN_CPU_CAPABILITY"] == os.environ.get("ATEN_CPU_CAPABILITY")
     spec_dir = Path(env["JUPYTER_PATH"].split(os.pathsep)[0])
@@ -365,6 +366,23 @@ def test_one_pytest_session_holds_every_part_with_its_environment(monkeypatch, c
     assert nb["metadata"]["kernelspec"]["name"] == course.BASELINE_KERNEL
     out = capsys.readouterr().out
     assert "NPY_DISABLE_CPU_FEATURES=AVX512F" in out and "tests took" in out
+
+
+def test_the_tests_sitecustomize_skips_only_the_iri_checker(tmp_path):
+    """With the tests' PYTHONPATH, jsonschema loads without rfc3987_syntax and still checks
+    notebooks; a sitecustomize further along the path still runs."""
+    other = tmp_path / "sitecustomize.py"
+    other.write_text("import builtins\nbuiltins.OTHER_SITECUSTOMIZE_RAN = True\n")
+    code = ("import builtins, sys, jsonschema, nbformat\n"
+            "nbformat.validate(nbformat.read(sys.argv[1], as_version=4))\n"
+            "checks = jsonschema.FormatChecker().checkers\n"
+            "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None,\n"
+            "      'iri' in checks, 'uri-reference' in checks or 'date' in checks,\n"
+            "      getattr(builtins, 'OTHER_SITECUSTOMIZE_RAN', False))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / course.TEST_PYTHONPATH), str(tmp_path)]))
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "notebooks" / "00_start_here.ipynb")],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True", "True"]
 
 
 def test_only_picks_parts_and_a_failure_is_reported(monkeypatch, capsys):

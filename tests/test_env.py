@@ -65,3 +65,18 @@ def test_setup_imports_neither_seaborn_nor_scipy():
     code = "import lrlessons, sys; lrlessons.setup(quiet=True); print('seaborn' in sys.modules, 'scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_pandas_loads_only_when_a_table_is_asked_for():
+    """Lessons and launched workers that never ask for a table skip pandas (about 0.3 s each)."""
+    import subprocess
+    import sys
+    code = ("import lrlessons, sys, torch\n"
+            "from lrlessons import data, diagnose, ddp_demo, recorder, training\n"
+            "lrlessons.setup(quiet=True)\n"
+            "print('pandas' in sys.modules)\n"
+            "step = lambda opt: torch.optim.lr_scheduler.StepLR(opt, 1)\n"
+            "print(type(lrlessons.trace(step, steps=3)).__name__, 'pandas' in sys.modules)\n"
+            "print(type(lrlessons.trace(step, steps=3).frame()).__name__, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "Trace", "False", "DataFrame", "True"]

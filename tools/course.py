@@ -559,12 +559,17 @@ TEST_ENV = {"LRLESSONS_PROGRESS": "0", "KERAS_BACKEND": "torch", "OMP_NUM_THREAD
 #: it for everything), each of the three pytest processes rewrote the asserts of every
 #: plugin again (about 3 s each) and every kernel compiled the course's modules again.
 TEST_UNSET = ("PYTHONDONTWRITEBYTECODE",)
+#: First on the tests' PYTHONPATH: its sitecustomize.py spares every process the tests
+#: start the 1.3 s import of an optional jsonschema checker no notebook schema uses.
+TEST_PYTHONPATH = Path("tests") / "pythonpath"
 
 
 def test_command(py: Path, root: Path = ROOT, only: list[str] | None = None) -> tuple[list[str], dict]:
     """The pytest command and its extra environment for the chosen parts of `test`."""
     parts = [p for p in PARTS if not only or p in only]
     paths, env = [], dict(TEST_ENV)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(root / TEST_PYTHONPATH)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
     if "unit" in parts:
         paths.append("tests")
     if "nbval" in parts:
