@@ -15,7 +15,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 #: and the many short ones last.
 FIRST = ("tests/test_lab.py", "tests/test_site.py", "tests/test_browser.py")
 HEAVY_LESSONS = ("08_", "09a_", "10_", "11_")
-WAITING = ("tests/test_launch.py",)
+WAITING = ("tests/test_launch.py", "tests/test_forked_kernel.py")
 HEAVY_TESTS = ("tests/test_explorer.py", "tests/test_reference_torch.py", "tests/test_environment.py",
                "tests/test_range_test.py", "tests/test_check.py")
 #: The parts of `make test`, by where their items come from (tools/course.py PARTS).

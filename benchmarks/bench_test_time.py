@@ -7,7 +7,8 @@ prints, per run: the wall time of the whole command, the time pytest reports, th
 CPU time of every process it started (user + system, summed over both cores) and
 how busy that kept the cores, and the time by part (unit, nbval, nbval-baseline,
 summed over the two workers). The target is about 4 minutes on the course's
-2-core machine.
+2-core machine. The CPU figure leaves out the lessons' kernels on Linux: they are
+forked by a server that is not a child of this run (tests/pythonpath/forked_kernel.py).
 
     .venv/bin/python benchmarks/bench_test_time.py [--runs N]
 """

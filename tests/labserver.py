@@ -129,12 +129,18 @@ def jupyterlab(root: Path, tmp: Path, extra_settings: dict[str, dict] | None = N
 
 
 def jupyter_env(tmp: Path) -> dict[str, str]:
-    """An environment whose Jupyter directories are all inside ``tmp``."""
-    return dict(os.environ, KERAS_BACKEND="torch", PYTHONHASHSEED="0",
-                JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
-                JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-                JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
-                JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"))
+    """An environment whose Jupyter directories are all inside ``tmp``.
+
+    Without the test kernelspecs `make test` puts on JUPYTER_PATH (tools/course.py): in
+    the browser, lessons run on the kernels a learner's JupyterLab starts.
+    """
+    env = dict(os.environ, KERAS_BACKEND="torch", PYTHONHASHSEED="0",
+               JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_DATA_DIR=str(tmp / "data"),
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"))
+    env.pop("JUPYTER_PATH", None)
+    return env
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

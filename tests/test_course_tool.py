@@ -358,7 +358,10 @@ def test_one_pytest_session_holds_every_part_with_its_environment(monkeypatch, c
     spec_dir = Path(env["JUPYTER_PATH"].split(os.pathsep)[0])
     spec = json.loads((spec_dir / "kernels" / course.BASELINE_KERNEL / "kernel.json").read_text())
     assert spec["env"] == {"ATEN_CPU_CAPABILITY": "default", "NPY_DISABLE_CPU_FEATURES": "AVX512F"}
-    assert spec["argv"][:3] == ["/venv/bin/python", "-m", "ipykernel_launcher"]
+    assert spec["argv"] == course.kernel_argv(Path("/venv/bin/python"), ROOT)
+    # the lessons name "python3": in the tests that is the same start, without the baseline env
+    lessons_spec = json.loads((spec_dir / "kernels" / "python3" / "kernel.json").read_text())
+    assert lessons_spec["argv"] == spec["argv"] and lessons_spec["env"] == {}
     lessons = sorted(p.relative_to(ROOT / "notebooks") for p in (ROOT / "notebooks").rglob("*.ipynb"))
     copies = sorted(p.relative_to(student) for p in student.rglob("*.ipynb"))
     assert copies == lessons
@@ -385,7 +388,7 @@ def test_the_tests_sitecustomize_skips_only_the_iri_checker(tmp_path):
     assert out.stdout.split() == ["False", "False", "True", "True"]
 
 
-def test_only_picks_parts_and_a_failure_is_reported(monkeypatch, capsys):
+def test_only_picks_parts_and_a_failure_is_reported(monkeypatch, capsys, tmp_path):
     class Failed:
         returncode = 1
 
@@ -394,8 +397,13 @@ def test_only_picks_parts_and_a_failure_is_reported(monkeypatch, capsys):
     assert course.run_tests(Path("py"), ROOT, only=["unit"]) == 1
     assert seen[0][3:] == ["tests", "-n", "2", "-q"]
     assert "(failed)" in capsys.readouterr().out
+    cmd, env = course.test_command(Path("py"), ROOT, only=["unit"])
+    assert "JUPYTER_PATH" not in env  # the test kernels are for nbval only
+    monkeypatch.setattr(course, "_baseline_env", lambda py, root: {"ATEN_CPU_CAPABILITY": "default"})
+    monkeypatch.setattr(course, "TEST_BUILD", Path(os.path.relpath(tmp_path, ROOT)))
     cmd, env = course.test_command(Path("py"), ROOT, only=["nbval"])
-    assert cmd[3] == "notebooks" and "--nbval" in cmd and "JUPYTER_PATH" not in env
+    assert cmd[3:5] == ["notebooks", "--nbval"]
+    assert (Path(env["JUPYTER_PATH"].split(os.pathsep)[0]) / "kernels" / "python3" / "kernel.json").exists()
 
 
 def test_baseline_environment_leaves_out_an_empty_feature_list(monkeypatch):

@@ -515,15 +515,34 @@ TEST_BUILD = Path("build") / "test"
 BASELINE_KERNEL = "lrlessons-baseline"
 
 
+#: The program that starts a test kernel on Linux: it forks the kernel from a process that
+#: has imported torch already, instead of starting Python from nothing (see its docstring).
+FORKED_KERNEL = Path("tests") / "pythonpath" / "forked_kernel.py"
+
+
+def kernel_argv(py: Path, root: Path = ROOT, system: str | None = None) -> list[str]:
+    """A test kernelspec's ``argv``: a forked kernel on Linux, ipykernel's usual start elsewhere."""
+    if (system or _system()) == "Linux":
+        return [str(py), str(root / FORKED_KERNEL), "-f", "{connection_file}"]
+    return [str(py), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
 def baseline_kernel(py: Path, root: Path, env: dict) -> Path:
-    """Write the baseline kernelspec under build/test/kernels; return that Jupyter path."""
+    """Write the test kernelspecs under build/test/kernels; return that Jupyter path.
+
+    Two specs: the baseline one (its ``env`` switches the fast kernels off) for the
+    student editions, and ``python3``, which the lessons name, for the nbval pass. Both
+    start kernels with ``kernel_argv``. Only the tests' pytest sees this path: `make lab`
+    and the browser tests' JupyterLab start kernels the usual way.
+    """
     where = root / TEST_BUILD / "kernels"
-    spec = where / "kernels" / BASELINE_KERNEL
-    spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [str(py), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (baseline kernels)", "language": "python",
-        "env": env}, indent=1))
+    for name, display, spec_env in ((BASELINE_KERNEL, "Python 3 (baseline kernels)", env),
+                                    ("python3", "Python 3 (ipykernel)", {})):
+        spec = where / "kernels" / name
+        spec.mkdir(parents=True, exist_ok=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": kernel_argv(py, root), "display_name": display, "language": "python",
+            "env": spec_env}, indent=1))
     return where
 
 
@@ -574,11 +593,12 @@ def test_command(py: Path, root: Path = ROOT, only: list[str] | None = None) -> 
         paths.append("tests")
     if "nbval" in parts:
         paths.append("notebooks")
-    if "nbval-baseline" in parts:
+    if any(p.startswith("nbval") for p in parts):
         baseline = _baseline_env(py, root)
         where = baseline_kernel(py, root, baseline)
         env["JUPYTER_PATH"] = os.pathsep.join(
             [str(where)] + ([os.environ["JUPYTER_PATH"]] if os.environ.get("JUPYTER_PATH") else []))
+    if "nbval-baseline" in parts:
         paths.append(Path(os.path.relpath(_student_editions(root), root)).as_posix())
         say("nbval-baseline: the student editions on kernels with "
             + " ".join(f"{k}={v}" for k, v in sorted(baseline.items())))

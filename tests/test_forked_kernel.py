@@ -1,0 +1,214 @@
+"""The test kernels forked from a warm process (tests/pythonpath/forked_kernel.py).
+
+nbval runs every lesson on them in `make test`, so they must behave as the kernels
+Jupyter starts the usual way: same working directory, environment, ``sys.path`` and
+``sys.argv``; interrupt, restart and kill work; nothing is left running.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import course  # noqa: E402
+
+sys.path.pop(0)
+sys.path.insert(0, str(ROOT / course.TEST_PYTHONPATH))
+import forked_kernel  # noqa: E402
+
+sys.path.pop(0)
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="test kernels are forked on Linux only")
+
+PROBE = ("import json, os, sys\n"
+         "print(json.dumps({'cwd': os.getcwd(), 'var': os.environ.get('PROBE_VAR'), 'path': sys.path,\n"
+         "                  'argv0': sys.argv[0], 'main': sys.modules['__main__'].__name__,\n"
+         "                  'pid': os.getpid(), 'torch': 'torch' in sys.modules}))")
+
+
+def write_spec(where: Path, name: str, argv: list[str], env: dict) -> Path:
+    (where / "kernels" / name).mkdir(parents=True, exist_ok=True)
+    (where / "kernels" / name / "kernel.json").write_text(json.dumps(
+        {"argv": argv, "display_name": name, "language": "python", "env": env}))
+    return where
+
+
+class Kernel:
+    """A kernel started by jupyter_client from a spec, as nbval starts one."""
+
+    def __init__(self, specs: Path, name: str, cwd: Path, env: dict | None = None):
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+
+        self.km = KernelManager(kernel_name=name,
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs / "kernels")]))
+        self.km.start_kernel(cwd=str(cwd), **({} if env is None else {"env": env}))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=60)
+
+    def run(self, code: str) -> str:
+        out: list[str] = []
+        self.kc.execute_interactive(code, timeout=60,
+                                    output_hook=lambda m: out.append(m["content"].get("text", "")))
+        return "".join(out)
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def own_env(**extra: str) -> dict:
+    """The tests' environment with a variable of its own, so these tests get a server of
+    their own (preloading only ``json``, to start fast)."""
+    return with_test_path(dict(os.environ, **{"LRLESSONS_FORK_TEST": uuid.uuid4().hex,
+                                              "LRLESSONS_FORK_PRELOAD": "json", **extra}))
+
+
+def with_test_path(env: dict) -> dict:
+    """``env`` with the tests' folder first on PYTHONPATH, as `make test` sets it."""
+    entries = [str(ROOT / course.TEST_PYTHONPATH)] + [e for e in env.get("PYTHONPATH", "").split(os.pathsep) if e]
+    return dict(env, PYTHONPATH=os.pathsep.join(dict.fromkeys(entries)))
+
+
+def test_a_forked_kernel_matches_one_started_the_usual_way(tmp_path):
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {"PROBE_VAR": "spec"})
+    write_spec(tmp_path, "usual", course.kernel_argv(py, ROOT, "Darwin"), {"PROBE_VAR": "spec"})
+    seen = {}
+    for name in ("forked", "usual"):
+        k = Kernel(specs, name, tmp_path, env=own_env())
+        try:
+            seen[name] = json.loads(k.run(PROBE))
+        finally:
+            k.close()
+    forked, usual = seen["forked"], seen["usual"]
+    assert forked["cwd"] == usual["cwd"] == str(tmp_path)
+    assert forked["var"] == usual["var"] == "spec"
+    assert forked["path"] == usual["path"]
+    assert forked["argv0"] == usual["argv0"] and forked["argv0"].endswith("ipykernel_launcher.py")
+    assert forked["main"] == usual["main"] == "__main__"
+    assert not alive(forked["pid"]) and not alive(usual["pid"])
+
+
+def test_the_kernels_of_make_test_start_with_torch_already_imported(tmp_path):
+    """With the real preload (torch, its compiler, ipykernel), as nbval's kernels get it."""
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    env = with_test_path({k: v for k, v in os.environ.items() if k != "LRLESSONS_FORK_PRELOAD"})
+    k = Kernel(specs, "forked", tmp_path, env=env)
+    try:
+        probe = json.loads(k.run(PROBE))
+        assert probe["torch"] and k.run("import sys; print('torch._dynamo' in sys.modules)").strip() == "True"
+        assert k.run("import matplotlib, sys; print('lrlessons' in sys.modules, 'keras' in sys.modules, "
+                     "matplotlib.get_backend())").split() == ["False", "False",
+                                                            "module://matplotlib_inline.backend_inline"]
+    finally:
+        k.close()
+
+
+def test_interrupt_restart_and_kill_reach_the_forked_kernel(tmp_path):
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    k = Kernel(specs, "forked", tmp_path, env=own_env())
+    try:
+        first = int(k.run("import os; print(os.getpid())"))
+        started = time.monotonic()
+        k.kc.execute("import time; time.sleep(60)")
+        time.sleep(0.5)
+        k.km.interrupt_kernel()
+        reply = k.kc.get_shell_msg(timeout=20)
+        assert reply["content"]["ename"] == "KeyboardInterrupt" and time.monotonic() - started < 20
+        assert k.run("print(6 * 7)").strip() == "42"
+        k.km.restart_kernel(now=True)
+        k.kc.wait_for_ready(timeout=60)
+        second = int(k.run("import os; print(os.getpid())"))
+        assert second != first and not alive(first)
+        os.kill(k.km.provisioner.pid, signal.SIGKILL)  # the process Jupyter started: the kernel goes too
+        deadline = time.monotonic() + 10
+        while alive(second) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(second)
+    finally:
+        k.close()
+
+
+def test_a_kernel_dies_with_its_owner_and_the_server_leaves_after_them(tmp_path):
+    """The process that started a kernel is killed outright: its kernel exits (as the usual
+    kernel does when its parent dies), then the server exits and removes its socket."""
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    env = own_env()
+    script = (f"import sys, time; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+              "from pathlib import Path\n"
+              "from test_forked_kernel import Kernel\n"
+              f"k = Kernel(Path({str(tmp_path)!r}), 'forked', Path({str(tmp_path)!r}))\n"
+              "print(k.run('import os; print(os.getpid())').strip(), flush=True)\n"
+              "time.sleep(120)\n")
+    owner = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        kernel = int(owner.stdout.readline())
+        assert alive(kernel)
+    finally:
+        owner.kill()
+        owner.wait()
+    path = forked_kernel.socket_path(env)
+    deadline = time.monotonic() + 15
+    while (alive(kernel) or os.path.exists(path)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(kernel) and not os.path.exists(path)
+    assert not [p for p in ("lock", "log") if os.path.exists(f"{path}.{p}")]  # it tidied up
+
+
+def test_a_server_that_cannot_start_falls_back_to_the_usual_start(tmp_path):
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    log = tmp_path / "kernel.err"
+    env = own_env(LRLESSONS_FORK_PRELOAD="no_such_module_anywhere")
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="forked", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs / "kernels")]))
+    with open(log, "w") as err:
+        km.start_kernel(cwd=str(tmp_path), env=env, stderr=err)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            out: list[str] = []
+            kc.execute_interactive("print('ran')", timeout=60,
+                                   output_hook=lambda m: out.append(m["content"].get("text", "")))
+            assert "".join(out).strip() == "ran"
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    assert "the kernel server exited with status 1" in log.read_text()
+    path = forked_kernel.socket_path(env)
+    assert "no_such_module_anywhere" in Path(path + ".log").read_text()
+    for leftover in (path + ".log", path + ".lock"):
+        os.unlink(leftover)
+
+
+def test_kernel_argv_forks_on_linux_only():
+    py = Path("/venv/bin/python")
+    assert course.kernel_argv(py, ROOT, "Linux") == [str(py), str(ROOT / course.FORKED_KERNEL), "-f",
+                                                     "{connection_file}"]
+    for system in ("Darwin", "Windows"):
+        assert course.kernel_argv(py, ROOT, system)[1:3] == ["-m", "ipykernel_launcher"]
