@@ -31,8 +31,8 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="test kernels ar
 
 PROBE = ("import json, os, sys\n"
          "print(json.dumps({'cwd': os.getcwd(), 'var': os.environ.get('PROBE_VAR'), 'path': sys.path,\n"
-         "                  'argv0': sys.argv[0], 'main': sys.modules['__main__'].__name__,\n"
-         "                  'pid': os.getpid(), 'torch': 'torch' in sys.modules}))")
+         "                  'argv0': sys.argv[0], 'pid': os.getpid(), 'ppid': os.getppid(),\n"
+         "                  'torch': 'torch' in sys.modules}))")
 
 
 def write_spec(where: Path, name: str, argv: list[str], env: dict) -> Path:
@@ -104,24 +104,85 @@ def test_a_forked_kernel_matches_one_started_the_usual_way(tmp_path):
     assert forked["var"] == usual["var"] == "spec"
     assert forked["path"] == usual["path"]
     assert forked["argv0"] == usual["argv0"] and forked["argv0"].endswith("ipykernel_launcher.py")
-    assert forked["main"] == usual["main"] == "__main__"
     assert not alive(forked["pid"]) and not alive(usual["pid"])
 
 
-def test_the_kernels_of_make_test_start_with_torch_already_imported(tmp_path):
-    """With the real preload (torch, its compiler, ipykernel), as nbval's kernels get it."""
+def test_the_kernels_of_make_test_start_with_torch_imported_and_random_seeds_of_their_own(tmp_path):
+    """With the real preload (torch, its compiler, ipykernel), as nbval's kernels get it:
+    nothing a lesson imports in a given order is loaded, each kernel draws its own
+    seeds (as a fresh process does), and importing warned nothing (the server's log)."""
     py = Path(sys.executable)
     specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
     env = with_test_path({k: v for k, v in os.environ.items() if k != "LRLESSONS_FORK_PRELOAD"})
+    draws = []
+    for _ in range(2):
+        k = Kernel(specs, "forked", tmp_path, env=env)
+        try:
+            probe = json.loads(k.run(PROBE))
+            assert probe["torch"] and k.run("import sys; print('torch._dynamo' in sys.modules)").strip() == "True"
+            assert k.run("import matplotlib, sys; print('lrlessons' in sys.modules, 'keras' in sys.modules, "
+                         "matplotlib.get_backend())").split() == ["False", "False",
+                                                                "module://matplotlib_inline.backend_inline"]
+            draws.append(k.run("import random, numpy; print(random.random(), numpy.random.random())").split())
+        finally:
+            k.close()
+    assert draws[0][0] != draws[1][0] and draws[0][1] != draws[1][1]
+    log = Path(forked_kernel.socket_path(env) + ".log")
+    assert not log.exists() or log.read_text() == ""
+
+
+def test_two_kernels_asked_for_at_once_share_one_server(tmp_path):
+    """As the two pytest workers do at the start of `make test`: one server starts, both
+    kernels fork from it."""
+    import threading
+
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    env = own_env()
+    kernels: list = []
+    threads = [threading.Thread(target=lambda: kernels.append(Kernel(specs, "forked", tmp_path, env=env)))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    try:
+        assert len(kernels) == 2
+        parents = {json.loads(k.run(PROBE))["ppid"] for k in kernels}
+        assert len(parents) == 1
+    finally:
+        for k in kernels:
+            k.close()
+
+
+def test_a_broken_request_leaves_the_server_serving(tmp_path):
+    """A client that dies before it asks, or sends nonsense, costs the server nothing."""
+    import socket
+
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    env = own_env()
     k = Kernel(specs, "forked", tmp_path, env=env)
     try:
-        probe = json.loads(k.run(PROBE))
-        assert probe["torch"] and k.run("import sys; print('torch._dynamo' in sys.modules)").strip() == "True"
-        assert k.run("import matplotlib, sys; print('lrlessons' in sys.modules, 'keras' in sys.modules, "
-                     "matplotlib.get_backend())").split() == ["False", "False",
-                                                            "module://matplotlib_inline.backend_inline"]
+        server = json.loads(k.run(PROBE))["ppid"]
+        path = forked_kernel.socket_path(env)
+        for junk in (b"", b"not json\n"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.connect(path)
+                if junk:
+                    socket.send_fds(sock, [junk], [0, 1, 2])
+                sock.shutdown(socket.SHUT_WR)
+                assert sock.recv(100) == b""  # turned away
+        other = Kernel(specs, "forked", tmp_path, env=env)
+        try:
+            assert json.loads(other.run(PROBE))["ppid"] == server
+        finally:
+            other.close()
     finally:
         k.close()
+    log = Path(path + ".log")
+    assert log.read_text().count("a request failed") == 2
+    log.unlink()
 
 
 def test_interrupt_restart_and_kill_reach_the_forked_kernel(tmp_path):
@@ -154,7 +215,7 @@ def test_a_kernel_dies_with_its_owner_and_the_server_leaves_after_them(tmp_path)
     """The process that started a kernel is killed outright: its kernel exits (as the usual
     kernel does when its parent dies), then the server exits and removes its socket."""
     py = Path(sys.executable)
-    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
     env = own_env()
     script = (f"import sys, time; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
               "from pathlib import Path\n"
@@ -175,6 +236,28 @@ def test_a_kernel_dies_with_its_owner_and_the_server_leaves_after_them(tmp_path)
         time.sleep(0.1)
     assert not alive(kernel) and not os.path.exists(path)
     assert not [p for p in ("lock", "log") if os.path.exists(f"{path}.{p}")]  # it tidied up
+
+
+def test_no_kernel_outlives_its_server(tmp_path):
+    """The server is killed outright: its kernel dies with it, and the process Jupyter
+    started exits, so Jupyter sees a dead kernel instead of waiting for a live one."""
+    py = Path(sys.executable)
+    specs = write_spec(tmp_path, "forked", course.kernel_argv(py, ROOT, "Linux"), {})
+    env = own_env()
+    k = Kernel(specs, "forked", tmp_path, env=env)
+    try:
+        probe = json.loads(k.run(PROBE))
+        os.kill(probe["ppid"], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while (alive(probe["pid"]) or k.km.is_alive()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(probe["pid"]) and not k.km.is_alive()
+    finally:
+        k.close()
+    path = forked_kernel.socket_path(env)
+    for leftover in (path, path + ".lock", path + ".log"):  # a killed server cannot tidy up
+        if os.path.exists(leftover):
+            os.unlink(leftover)
 
 
 def test_a_server_that_cannot_start_falls_back_to_the_usual_start(tmp_path):

@@ -10,8 +10,8 @@ a fork of it: an ordinary ``ipykernel`` in a process that already holds the modu
 
 How it fits together:
 - ``tools/course.py`` writes the test kernelspecs (``python3`` and the baseline one)
-  with this module as their ``argv``, on Linux only; elsewhere they start
-  ``ipykernel_launcher`` as usual. `make lab` and the browser tests use real kernels.
+  with this file as their ``argv``, on Linux only; elsewhere they start
+  ``ipykernel_launcher`` as usual. `make lab` and the browser tests use the usual kernels.
 - The process Jupyter starts (the *client*) connects to a server over a Unix socket,
   starting one if there is none, and hands over its arguments, working directory,
   environment and standard streams. The server forks; the fork takes all of these
@@ -26,12 +26,16 @@ How it fits together:
   process that asked for it: nbval's pytest worker) has exited, as the usual kernel
   exits when its parent does. The server exits once no kernel runs and every owner
   has exited.
-- If the server cannot start, the client starts ``ipykernel_launcher`` itself: slower,
-  never wrong.
+- If the server cannot start (or preloading started a thread, which would make forking
+  unsafe), the client starts ``ipykernel_launcher`` itself: slower, never wrong.
+- A kernel dies with the server (``PR_SET_PDEATHSIG``); a broken request is logged to
+  the server's ``.log`` and turned away without harm to the other kernels.
 
 Only modules that read no per-kernel setting are preloaded: not matplotlib (which
 reads the inline backend ipykernel sets), not lrlessons, Keras or anything a lesson
-imports in a particular order.
+imports in a particular order. Each fork reseeds Python's and NumPy's global random
+state, as a fresh process would; the kernels of one server do share its string-hash
+seed, which no stored output may depend on anyway.
 """
 from __future__ import annotations
 
@@ -133,40 +137,56 @@ def _lines(sock: socket.socket):
             yield line.decode()
 
 
+def _usual_start(argv: list[str], why: object) -> None:
+    print(f"forked_kernel: {why}; starting the kernel afresh", file=sys.stderr, flush=True)
+    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    """Signal the kernel's process group (itself and what its cells started), as Jupyter
+    does for a kernel it started; the kernel itself if it has no group of its own yet."""
+    for send in (os.killpg, os.kill):
+        try:
+            send(pid, signum)
+            return
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def client(argv: list[str]) -> int:
     """Be the kernel Jupyter started: have one forked, relay signals, return its status."""
-    try:
-        sock = _server(socket_path())
-    except Exception as exc:  # noqa: BLE001  (any failure: start the kernel the usual way)
-        print(f"forked_kernel: {exc}; starting the kernel afresh", file=sys.stderr, flush=True)
-        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
     kernel: list[int] = []  # its pid, once the server has forked it
     pending: list[int] = []  # signals that came before that
 
     def relay(signum, frame):
-        if not kernel:
+        if kernel:
+            _signal_group(kernel[0], signum)
+        else:
             pending.append(signum)
-            return
-        try:
-            os.kill(kernel[0], signum)
-        except ProcessLookupError:
-            pass
 
     for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
         signal.signal(getattr(signal, name), relay)
-    request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "owner": os.getppid()}
-    socket.send_fds(sock, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
-    lines = _lines(sock)
-    first = next(lines, None)
-    if first is None:  # the server was closing: start the kernel the usual way
-        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
-    kernel.append(int(first))
+    try:
+        sock = _server(socket_path())
+        request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "owner": os.getppid()}
+        socket.send_fds(sock, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
+        lines = _lines(sock)
+        first = next(lines, None)
+        if first is None:
+            raise RuntimeError("the kernel server closed the connection")
+        kernel.append(int(first))
+    except Exception as exc:  # noqa: BLE001  (no kernel forked: start one the usual way)
+        _usual_start(argv, exc)
     for signum in pending:
         relay(signum, None)
-    for line in lines:
-        if line.startswith("exit "):
-            return int(line.split()[1])
-    return 1  # the server went away without a word
+    try:
+        for line in lines:
+            if line.startswith("exit "):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    _signal_group(kernel[0], signal.SIGKILL)  # the server went away without a word
+    return 1
 
 
 # ----------------------------------------------------------------- the server
@@ -177,18 +197,17 @@ def _kernel(request: dict, fds: list[int], close: list) -> None:
         for thing in close:  # the server's sockets and selector
             thing.close()
         os.setsid()
+        _die_with_parent()
         for fd, target in zip(fds, (0, 1, 2)):
             os.dup2(fd, target)
             os.close(fd)
-        for name in ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+        for name in ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM"):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        import random
-
-        random.seed()  # a fresh process draws its own seed
+        _fresh_random_state()
         import importlib.util
 
         sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request["argv"]]
@@ -203,15 +222,35 @@ def _kernel(request: dict, fds: list[int], close: list) -> None:
 
         traceback.print_exc()
     finally:
-        import atexit
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # nothing may interrupt the way out
+        try:
+            import atexit
 
-        atexit._run_exitfuncs()  # what the kernel registered, as at a normal exit
-        for stream in (sys.stdout, sys.stderr):
-            try:
+            atexit._run_exitfuncs()  # what the kernel registered, as at a normal exit
+            for stream in (sys.stdout, sys.stderr):
                 stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
+        except BaseException:  # noqa: BLE001
+            pass
         os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel gets SIGKILL if the server dies, so no kernel outlives it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _fresh_random_state() -> None:
+    """A fresh process draws its own seeds: so does each fork (the lessons seed their own)."""
+    import random
+
+    random.seed()
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
 
 
 def _kill(pid: int) -> None:
@@ -223,32 +262,61 @@ def _kill(pid: int) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Is ``pid`` running (a zombie nobody reaps counts as gone)?"""
     try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
-    except PermissionError:
-        return True
+
+
+def _threads() -> int:
+    """Threads of this process, native ones (OpenBLAS, OpenMP) included."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
+def _read_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    conn.settimeout(10)  # a client that stalls does not stall the server
+    msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+    try:
+        while not msg.endswith(b"\n"):
+            more = conn.recv(1 << 20)
+            if not more:
+                break
+            msg += more
+        request = json.loads(msg)
+        if len(fds) != 3:
+            raise ValueError(f"expected 3 standard streams, got {len(fds)}")
+        return request, fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
 
 
 def serve(path: str) -> None:
-    if sys.path and os.path.abspath(sys.path[0] or os.curdir) in (os.getcwd(), os.path.dirname(os.path.abspath(__file__))):
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not sys.flags.safe_path and sys.path and os.path.abspath(sys.path[0] or os.curdir) == here:
         del sys.path[0]  # this file's folder: a kernel puts its own folder there instead
+    signal.alarm(int(START_TIMEOUT))  # a preload that hangs ends the server
     names = os.environ.get("LRLESSONS_FORK_PRELOAD")
     for name in (names.split(",") if names is not None else PRELOAD):
         if name:
             importlib.import_module(name)
-    import threading
-
-    if threading.active_count() != 1:  # forking a process with threads is not safe
-        raise RuntimeError(f"preloading started {threading.active_count() - 1} thread(s)")
+    if _threads() != 1:  # forking a process with threads is not safe
+        raise RuntimeError(f"preloading started {_threads() - 1} thread(s)")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     staging = f"{path}.{os.getpid()}"
     listener.bind(staging)
     os.chmod(staging, 0o600)
     listener.listen(64)
     os.rename(staging, path)  # clients connect only once it listens
+    signal.alarm(0)
     inode = os.stat(path).st_ino
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
@@ -261,23 +329,29 @@ def serve(path: str) -> None:
             for key, _ in selector.select(timeout=0.5):
                 if key.fileobj is listener:
                     conn, _ = listener.accept()
-                    msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
-                    while not msg.endswith(b"\n"):
-                        more = conn.recv(1 << 20)
-                        if not more:
-                            break
-                        msg += more
-                    request = json.loads(msg)
-                    owners.add(int(request["owner"]))
+                    try:
+                        request, fds = _read_request(conn)
+                    except Exception as exc:  # noqa: BLE001  (a client that died or spoke nonsense)
+                        print(f"forked_kernel: a request failed: {exc!r}", file=sys.stderr, flush=True)
+                        conn.close()
+                        continue
                     pid = os.fork()
                     if pid == 0:
-                        _kernel(request, fds, [selector, listener, conn, *kernels.values()])
+                        try:
+                            _kernel(request, fds, [selector, listener, conn, *kernels.values()])
+                        finally:
+                            os._exit(1)
                     for fd in fds:
                         os.close(fd)
-                    conn.sendall(f"{pid}\n".encode())
                     kernels[pid] = conn
+                    owners.add(int(request["owner"]))
                     owner_of[pid] = int(request["owner"])
-                    selector.register(conn, selectors.EVENT_READ, pid)
+                    try:
+                        conn.settimeout(None)
+                        conn.sendall(f"{pid}\n".encode())
+                        selector.register(conn, selectors.EVENT_READ, pid)
+                    except OSError:  # its client is gone already
+                        _kill(pid)
                 else:  # a client closed its end: it was killed, so the kernel goes too
                     pid = key.data
                     try:
@@ -315,8 +389,7 @@ def serve(path: str) -> None:
             elif now - idle_since > IDLE_MAX:
                 return
     finally:
-        listener.close()
-        try:
+        try:  # first the name, so new clients start a new server; queued ones fall back
             if os.stat(path).st_ino == inode:  # still ours, not a newer server's: tidy up
                 os.unlink(path)
                 os.unlink(path + ".lock")
@@ -324,6 +397,9 @@ def serve(path: str) -> None:
                     os.unlink(path + ".log")
         except OSError:
             pass
+        listener.close()
+        for pid in list(kernels):
+            _kill(pid)
 
 
 if __name__ == "__main__":
