@@ -186,7 +186,8 @@ def test_a_saved_run_reopens_without_widget_errors(course, name):
         page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); "
                       "return null; }")
         labserver.wait(lambda: not page.evaluate(STATE_JS)["dirty"], 60, "the save")
-        saved = json.loads((work / name).read_text())
+        # the server writes the file in place: read it once the write has finished
+        saved = labserver.wait(lambda: _complete_json(work / name), 30, f"{name} written to disk")
         assert all(c.get("execution_count") for c in saved["cells"]
                    if c["cell_type"] == "code" and "".join(c["source"]).strip()), "the run was not saved"
         close_all(page)
@@ -203,6 +204,14 @@ def test_a_saved_run_reopens_without_widget_errors(course, name):
             page.screenshot(path=str(Path(SHOTS) / f"reopened-{name}.png"))
         assert widget_errors(page) == 0, f"{name}: 'Error displaying widget' after reopening a saved run"
         close_all(page)
+
+
+def _complete_json(path: Path) -> dict | None:
+    """The notebook at ``path``, or None while it is still being written."""
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, FileNotFoundError):
+        return None
 
 
 SIZES = {"laptop": (1366, 768), "projector": (1024, 768)}
