@@ -20,14 +20,22 @@ def test_workers_talk_over_loopback_only():
 
 
 def test_a_hung_launch_is_stopped_with_every_worker(tmp_path):
-    started = time.monotonic()
+    """Both workers start and sleep; at the timeout the launch stops, and so do they.
+
+    A machine too busy to start both workers within 8 s (the launcher imports torch) gets
+    a second try with 24 s, so that the workers are there to be stopped.
+    """
     sleep = "import os, time; print('worker', os.getpid(), flush=True); time.sleep(120)"
-    with pytest.raises(RuntimeError, match=r"2-process run did not finish within 8 s and was stopped"):
-        _launch.launch(["timeit", "-n", "1", sleep], 2, cwd=str(tmp_path), timeout=8)
-    assert time.monotonic() - started < 60
-    if os.name == "posix":  # no worker left sleeping
+    for timeout in (8, 24):
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match=fr"2-process run did not finish within {timeout} s and was stopped"):
+            _launch.launch(["timeit", "-n", "1", sleep], 2, cwd=str(tmp_path), timeout=timeout)
+        assert time.monotonic() - started < timeout + 50
         pids = [int(line.split()[1]) for line in (tmp_path / "launch.log").read_text().splitlines()
                 if line.startswith("worker ")]
+        if len(pids) == 2 or os.name != "posix":
+            break
+    if os.name == "posix":  # no worker left sleeping
         assert len(pids) == 2
         time.sleep(0.5)
         assert not [pid for pid in pids if running(pid)]
