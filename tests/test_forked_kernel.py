@@ -192,8 +192,10 @@ def test_interrupt_restart_and_kill_reach_the_forked_kernel(tmp_path):
     try:
         first = int(k.run("import os; print(os.getpid())"))
         started = time.monotonic()
-        k.kc.execute("import time; time.sleep(60)")
-        time.sleep(0.5)
+        k.kc.execute("import time; print('asleep', flush=True); time.sleep(60)")
+        # interrupt the cell once it runs (not the kernel on its way to running it)
+        while "asleep" not in k.kc.get_iopub_msg(timeout=20)["content"].get("text", ""):
+            pass
         k.km.interrupt_kernel()
         reply = k.kc.get_shell_msg(timeout=20)
         assert reply["content"]["ename"] == "KeyboardInterrupt" and time.monotonic() - started < 20
