@@ -196,10 +196,13 @@ def test_interrupt_restart_and_kill_reach_the_forked_kernel(tmp_path):
         # interrupt the cell once it runs (not the kernel on its way to running it)
         while "asleep" not in k.kc.get_iopub_msg(timeout=20)["content"].get("text", ""):
             pass
+        time.sleep(0.3)  # past the print's flush, into the sleep
         k.km.interrupt_kernel()
         reply = k.kc.get_shell_msg(timeout=20)
         assert reply["content"]["ename"] == "KeyboardInterrupt" and time.monotonic() - started < 20
-        assert k.run("print(6 * 7)").strip() == "42"
+        # and the kernel goes on (read from the reply: no race with the output stream)
+        reply = k.kc.execute_interactive("answer = 6 * 7", user_expressions={"a": "answer"}, timeout=60)
+        assert reply["content"]["user_expressions"]["a"]["data"]["text/plain"] == "42"
         k.km.restart_kernel(now=True)
         k.kc.wait_for_ready(timeout=60)
         second = int(k.run("import os; print(os.getpid())"))
