@@ -401,9 +401,13 @@ def test_only_picks_parts_and_a_failure_is_reported(monkeypatch, capsys, tmp_pat
     assert "JUPYTER_PATH" not in env  # the test kernels are for nbval only
     monkeypatch.setattr(course, "_baseline_env", lambda py, root: {"ATEN_CPU_CAPABILITY": "default"})
     monkeypatch.setattr(course, "TEST_BUILD", Path(os.path.relpath(tmp_path, ROOT)))
+    stale = tmp_path / "kernels" / "kernels" / "old-name" / "kernel.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
     cmd, env = course.test_command(Path("py"), ROOT, only=["nbval"])
     assert cmd[3:5] == ["notebooks", "--nbval"]
-    assert (Path(env["JUPYTER_PATH"].split(os.pathsep)[0]) / "kernels" / "python3" / "kernel.json").exists()
+    specs = Path(env["JUPYTER_PATH"].split(os.pathsep)[0]) / "kernels"
+    assert sorted(p.name for p in specs.iterdir()) == sorted(["python3", course.BASELINE_KERNEL])
 
 
 def test_baseline_environment_leaves_out_an_empty_feature_list(monkeypatch):

@@ -536,6 +536,7 @@ def baseline_kernel(py: Path, root: Path, env: dict) -> Path:
     and the browser tests' JupyterLab start kernels the usual way.
     """
     where = root / TEST_BUILD / "kernels"
+    shutil.rmtree(where / "kernels", ignore_errors=True)  # no stale spec from another checkout
     for name, display, spec_env in ((BASELINE_KERNEL, "Python 3 (baseline kernels)", env),
                                     ("python3", "Python 3 (ipykernel)", {})):
         spec = where / "kernels" / name
