@@ -170,6 +170,10 @@ def test_a_saved_run_reopens_without_widget_errors(course, name):
     base, token, log, work = course
     with labserver.chromium() as (page, errors):
         open_lesson(page, base, token, name, first=True)
+        # this test saves once, itself: an autosave landing beside that save (under load, Run
+        # All can take as long as the autosave interval) rewrites the file behind the page's
+        # back, and the next save asks "File Changed ... overwrite?"
+        autosave = page.evaluate(AUTOSAVE_OFF_JS)
         page.evaluate("""async () => {
           const w = window.jupyterapp.shell.currentWidget;
           await w.sessionContext.session.kernel.requestExecute(
@@ -204,6 +208,17 @@ def test_a_saved_run_reopens_without_widget_errors(course, name):
             page.screenshot(path=str(Path(SHOTS) / f"reopened-{name}.png"))
         assert widget_errors(page) == 0, f"{name}: 'Error displaying widget' after reopening a saved run"
         close_all(page)
+        if autosave:  # back as it was, for the tests after this one
+            page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:toggle-autosave'); "
+                          "return null; }")
+
+
+AUTOSAVE_OFF_JS = """async () => {
+  const on = window.jupyterapp.commands.isToggled('docmanager:toggle-autosave');
+  if (on) await window.jupyterapp.commands.execute('docmanager:toggle-autosave');
+  if (window.jupyterapp.commands.isToggled('docmanager:toggle-autosave')) throw new Error('autosave stayed on');
+  return on;
+}"""
 
 
 def _complete_json(path: Path) -> dict | None:
